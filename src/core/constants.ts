@@ -1,0 +1,78 @@
+// Every name, default and number the contract pins, in one place.
+
+export const PRODUCT = 'localstack-pro';
+export const AUDIENCE = 'localstack-pro';
+export const LICENSE_TYP = 'license+jwt';
+export const LICENSE_ALG = 'EdDSA';
+
+export const OFFLINE_VALIDITY_S = 86_400;
+/** How far a license's `iat` may lie ahead of the local clock before we call it a rollback. */
+export const CLOCK_SKEW_S = 300;
+export const TRIAL_DAYS = 14;
+export const REFRESH_INTERVAL_S = 12 * 3600;
+
+export const ENV = {
+  authToken: 'LOCALSTACK_AUTH_TOKEN',
+  authTokenFile: 'LOCALSTACK_AUTH_TOKEN_FILE',
+  apiKey: 'LOCALSTACK_API_KEY',
+  apiKeyFile: 'LOCALSTACK_API_KEY_FILE',
+  activatePro: 'ACTIVATE_PRO',
+  logLicenseIssues: 'LOG_LICENSE_ISSUES',
+  apiEndpoint: 'API_ENDPOINT',
+  cacheDir: 'LICENSE_CACHE_DIR',
+  trustedKeys: 'LICENSE_TRUSTED_KEYS',
+  activationTimeout: 'ACTIVATION_TIMEOUT',
+  shutdownTimeout: 'SHUTDOWN_TIMEOUT',
+  refreshInterval: 'LICENSE_REFRESH_INTERVAL',
+  logFormat: 'LOG_FORMAT',
+  noColor: 'NO_COLOR',
+  proActivated: 'PRO_ACTIVATED',
+  licenseMode: 'LICENSE_MODE',
+  licenseFile: 'LICENSE_FILE',
+} as const;
+
+export const DEFAULTS = {
+  apiEndpoint: 'https://api.localstack.cloud/v1',
+  cacheDir: '/var/lib/localstack/cache',
+  activationTimeoutS: 10,
+  shutdownTimeoutS: 5,
+  logFormat: 'text',
+} as const;
+
+export const LICENSE_FILE_NAME = 'license.json';
+export const LICENSE_FILE_FORMAT = 1;
+/** Offline candidates besides the cache, in the contract's order (the cache sits between them). */
+export const MOUNTED_LICENSE = '/etc/localstack/conf.d/license.json';
+export const BAKED_LICENSE = '/usr/lib/localstack/license.json';
+
+export const LOCK_STALE_MS = 10_000;
+
+export const RETRY = {
+  attempts: 4,
+  firstDelayMs: 100,
+  factor: 2,
+  /** Per-attempt ceiling; the whole budget is ACTIVATION_TIMEOUT. */
+  connectTimeoutMs: 3_000,
+} as const;
+
+export const EXIT = {
+  activationFailed: 55,
+  usage: 64,
+  notExecutable: 126,
+  notFound: 127,
+  signalBase: 128,
+} as const;
+
+export const FORWARDED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
+
+/** Community services are always there; Pro services only with a verified license. */
+export const COMMUNITY_SERVICES = ['s3', 'sqs', 'sns', 'dynamodb', 'lambda', 'iam', 'sts', 'cloudwatch'] as const;
+export const PRO_FEATURES = ['xray', 'appsync', 'ecs', 'eks', 'rds', 'elasticache', 'cognito-idp', 'iot', 'glue', 'athena'] as const;
+export const PLAN_FEATURES: Record<string, readonly string[]> = {
+  pro: PRO_FEATURES,
+  ultimate: PRO_FEATURES,
+  enterprise: PRO_FEATURES,
+  starter: ['xray', 'appsync', 'cognito-idp'],
+};
+
+export const WEBAPP_URL = 'https://app.localstack.cloud';

@@ -1,0 +1,69 @@
+import { from } from 'env-var';
+import { DEFAULTS, ENV, REFRESH_INTERVAL_S } from '../core/constants.ts';
+import { ConfigError } from './errors.ts';
+
+export type Env = Record<string, string | undefined>;
+
+export interface Config {
+  activatePro: boolean;
+  logLicenseIssues: boolean;
+  apiEndpoint: string;
+  cacheDir: string;
+  trustedKeys: string;
+  activationTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  refreshIntervalMs: number;
+  logFormat: 'text' | 'json';
+  /** Colour only on a terminal, and never with NO_COLOR. */
+  color: boolean;
+}
+
+const BOOLEANS = [ENV.activatePro, ENV.logLicenseIssues];
+
+/** env-var does not treat '' as unset nor 'True' as true; the contract wants both. */
+function cleaned(env: Env): Env {
+  const out: Env = {};
+  for (const [key, raw] of Object.entries(env)) {
+    const value = raw?.trim();
+    if (value) out[key] = BOOLEANS.includes(key as never) ? value.toLowerCase() : value;
+  }
+  return out;
+}
+
+function read<T>(variable: string, accepts: string, env: Env, get: () => T): T {
+  try {
+    return get();
+  } catch (cause) {
+    throw new ConfigError(variable, `${variable}=${env[variable]} is invalid: ${accepts}`, { cause });
+  }
+}
+
+/** Reads section 3's variables; an invalid value throws a ConfigError naming the variable (exit 64). */
+export function readConfig(env: Env, context: { defaultTrustedKeys: string; isTTY: boolean }): Config {
+  const e = cleaned(env);
+  const v = from(e);
+  const seconds = (name: string, fallback: number, zeroAllowed: boolean) =>
+    read(name, `use a number of seconds${zeroAllowed ? '' : ' greater than 0'} (default ${fallback})`, env, () => {
+      const n = v.get(name).default(String(fallback)).asFloat();
+      if (!Number.isFinite(n) || n < 0 || (n === 0 && !zeroAllowed)) throw new RangeError('out of range');
+      return n * 1000;
+    });
+  const url = read(ENV.apiEndpoint, 'use an http(s) URL such as https://api.localstack.cloud/v1', env, () => {
+    const value = v.get(ENV.apiEndpoint).default(DEFAULTS.apiEndpoint).asUrlString();
+    if (!/^https?:\/\//i.test(value)) throw new TypeError('not http(s)');
+    return value.replace(/\/+$/, '');
+  });
+  return {
+    activatePro: read(ENV.activatePro, 'use 1/true (exit when activation fails) or 0/false (start without Pro)', env,
+      () => v.get(ENV.activatePro).default('1').asBool()),
+    logLicenseIssues: read(ENV.logLicenseIssues, 'use 1/true or 0/false', env, () => v.get(ENV.logLicenseIssues).default('1').asBool()),
+    apiEndpoint: url,
+    cacheDir: e[ENV.cacheDir] ?? DEFAULTS.cacheDir,
+    trustedKeys: e[ENV.trustedKeys] ?? context.defaultTrustedKeys,
+    activationTimeoutMs: seconds(ENV.activationTimeout, DEFAULTS.activationTimeoutS, false),
+    shutdownTimeoutMs: seconds(ENV.shutdownTimeout, DEFAULTS.shutdownTimeoutS, true),
+    refreshIntervalMs: seconds(ENV.refreshInterval, REFRESH_INTERVAL_S, false),
+    logFormat: read(ENV.logFormat, 'use text or json', env, () => v.get(ENV.logFormat).default(DEFAULTS.logFormat).asEnum(['text', 'json'])),
+    color: context.isTTY && !e[ENV.noColor],
+  };
+}

@@ -1,0 +1,21 @@
+export type Level = 'info' | 'warn' | 'error';
+
+export interface LogFormat {
+  format: 'text' | 'json';
+  color: boolean;
+}
+
+const YELLOW = '\u001b[33m';
+const RESET = '\u001b[0m';
+
+/** Renders one log record: plain text, or one JSON object per line (section 6). */
+export function renderLog(level: Level, message: string, fmt: LogFormat, now: Date, extra: Record<string, unknown> = {}): string {
+  if (fmt.format === 'json') return JSON.stringify({ time: now.toISOString(), level, message, ...extra });
+  if (level === 'warn') return fmt.color ? `${YELLOW}Warning: ${message}${RESET}` : `Warning: ${message}`;
+  return message;
+}
+
+/** The only place the entrypoint writes its own lines. */
+export function writeLog(line: string): void {
+  process.stderr.write(`${line}\n`);
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+import { randomUUID } from 'node:crypto';
+import { constants } from 'node:os';
+import { ENV, EXIT, FORWARDED_SIGNALS } from '../core/constants.ts';
+import { activate, detectCi, type Outcome } from './activate.ts';
+import { renderBanner, renderSuccess } from './banner.ts';
+import { ConfigError } from './errors.ts';
+import { renderLog, writeLog, type Level, type LogFormat } from './log.ts';
+import { reasonText } from './reasons.ts';
+
+const USAGE = 'usage: docker-entrypoint COMMAND [ARG...]  (activates the Pro license, then runs COMMAND)';
+
+function signalExit(signal: NodeJS.Signals): number {
+  return EXIT.signalBase + constants.signals[signal];
+}
+
+/** Until the command runs, a signal ends the activation at once: exit 128 + n. */
+function abortOnSignals(): () => void {
+  const handlers = FORWARDED_SIGNALS.map((signal) => [signal, () => process.exit(signalExit(signal))] as const);
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  return () => {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  };
+}
+
+function report(outcome: Outcome): void {
+  const { config } = outcome;
+  const fmt: LogFormat = { format: config.logFormat, color: config.color };
+  const emit = (level: Level, message: string, extra?: Record<string, unknown>) => writeLog(renderLog(level, message, fmt, new Date(), extra));
+  if (config.logLicenseIssues) for (const warning of outcome.warnings) emit('warn', warning);
+  if (outcome.activated) {
+    emit('info', renderSuccess(outcome.claims.lic, outcome.mode === 'offline' ? outcome.licenseFile : undefined));
+    return;
+  }
+  if (!config.logLicenseIssues) return;
+  const reason = reasonText(outcome.reason);
+  const banner = renderBanner(reason, { activatePro: config.activatePro, color: config.color && config.logFormat === 'text' });
+  if (config.logFormat === 'json') emit('error', 'License activation failed', { code: outcome.reason.code, reason, banner });
+  else writeLog(banner);
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0) {
+    writeLog(`docker-entrypoint: no command given\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const stopAborting = abortOnSignals();
+  let outcome: Outcome;
+  try {
+    outcome = await activate({ env: process.env, isTTY: process.stderr.isTTY === true });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      writeLog(`docker-entrypoint: ${error.message}`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+  report(outcome);
+  if (!outcome.activated && outcome.config.activatePro) return EXIT.activationFailed;
+
+  const env: Record<string, string | undefined> = { ...process.env, [ENV.proActivated]: outcome.activated ? '1' : '0', [ENV.licenseMode]: outcome.mode };
+  if (outcome.activated) env[ENV.licenseFile] = outcome.licenseFile;
+  else delete env[ENV.licenseFile];
+
+  const { supervise } = await import('./supervisor.ts');
+  let stopRefresh = () => {};
+  if (outcome.activated) {
+    const { refreshOnce, scheduleRefresh } = await import('./refresh.ts');
+    const { config } = outcome;
+    const ci = await detectCi();
+    const machineId = randomUUID();
+    stopRefresh = scheduleRefresh(config.refreshIntervalMs, async () => {
+      const result = await refreshOnce(config, process.env, outcome.credential.credential.value, ci, machineId);
+      if (result.ok || config.logLicenseIssues) writeLog(renderLog(result.ok ? 'info' : 'warn', result.message, { format: config.logFormat, color: config.color }, new Date()));
+    });
+  }
+  stopAborting();
+  const [command, ...args] = argv;
+  const result = await supervise({ command: command!, args, env, shutdownTimeoutMs: outcome.config.shutdownTimeoutMs });
+  stopRefresh();
+  if (result.error) writeLog(`docker-entrypoint: ${result.error}`);
+  return result.exitCode;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    writeLog(`docker-entrypoint: internal error: ${(error as Error).stack ?? error}`);
+    process.exit(70);
+  },
+);

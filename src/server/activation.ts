@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { AUDIENCE, OFFLINE_VALIDITY_S, PLAN_FEATURES, PRO_FEATURES } from '../core/constants.ts';
+import { credentialBinding, type Credential } from '../core/credentials.ts';
+import type { LicenseClaims } from '../core/license.ts';
+import type { EffectiveLicense, LegacyPolicy, Principal } from './accounts.ts';
+import { ApiError } from './errors.ts';
+
+export interface ActivationRequest {
+  product: string;
+  version: string;
+  ci: boolean;
+  ciProvider: string | null;
+  machineId: string;
+}
+
+/** Refuses a legacy key inside a downtime window or after the sunset; auth tokens are never affected. */
+export function checkLegacyPolicy(policy: LegacyPolicy, now: Date): void {
+  const t = now.getTime();
+  if (policy.sunsetAt && t >= Date.parse(policy.sunsetAt)) {
+    throw new ApiError(403, 'licensing.legacy_key.sunset',
+      `Legacy API keys are no longer accepted since ${policy.sunsetAt}. Switch to an auth token in LOCALSTACK_AUTH_TOKEN.`);
+  }
+  const window = policy.downtimes.find((d) => t >= Date.parse(d.start) && t < Date.parse(d.end));
+  if (window) {
+    throw new ApiError(403, 'licensing.legacy_key.downtime',
+      `Legacy API keys are unavailable during a scheduled downtime until ${window.end}. Switch to an auth token in LOCALSTACK_AUTH_TOKEN.`);
+  }
+}
+
+/**
+ * The activation decision, pure: who asks, under which license, at what time.
+ * Returns the claims to sign or throws the ApiError that section 4 prescribes.
+ */
+export function decideActivation(input: {
+  credential: Credential;
+  principal: Principal;
+  license: EffectiveLicense;
+  policy: LegacyPolicy;
+  request: ActivationRequest;
+  issuer: string;
+  now: Date;
+}): LicenseClaims {
+  const { credential, principal, license, request, now } = input;
+  if (principal.kind === 'legacy') checkLegacyPolicy(input.policy, now);
+  if (principal.kind === 'developer' && request.ci) {
+    throw new ApiError(403, 'licensing.credentials.ci_token_required',
+      'A developer auth token cannot be used in CI. Create a CI auth token (lsci-…) for this pipeline.');
+  }
+  const t = now.getTime();
+  if (principal.kind !== 'ci' && !license.implicit && !principal.member.licensed) {
+    throw new ApiError(403, 'licensing.license.not_found',
+      `No license is assigned to ${principal.member.email} in workspace ${principal.workspace.name}. Ask a workspace admin to assign one.`);
+  }
+  if (t < Date.parse(license.startsAt)) {
+    throw new ApiError(403, 'licensing.license.not_found', `The license of workspace ${principal.workspace.name} starts only at ${license.startsAt}.`);
+  }
+  if (t >= Date.parse(license.expiresAt)) {
+    throw new ApiError(403, 'licensing.license.expired',
+      `The ${license.type} license of workspace ${principal.workspace.name} expired at ${license.expiresAt}.`);
+  }
+  const iat = Math.floor(t / 1000);
+  return {
+    iss: input.issuer,
+    aud: AUDIENCE,
+    sub: principal.id,
+    jti: `act-${randomUUID()}`,
+    iat,
+    nbf: iat,
+    exp: iat + OFFLINE_VALIDITY_S,
+    tok: credentialBinding(credential.value),
+    ci: request.ci,
+    lic: { id: license.id, type: license.type, plan: license.plan, status: 'ACTIVE', expiresAt: license.expiresAt },
+    ws: { id: principal.workspace.id, name: principal.workspace.name },
+    features: [...(license.type === 'trial' ? PRO_FEATURES : (PLAN_FEATURES[license.plan] ?? PRO_FEATURES))],
+  };
+}

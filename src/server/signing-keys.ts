@@ -1,0 +1,71 @@
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { LICENSE_ALG } from '../core/constants.ts';
+import type { Jwks } from '../core/license.ts';
+import { ServerConfigError } from './errors.ts';
+
+export const KEY_FILE = 'signing-keys.json';
+
+interface KeyFile {
+  current: JWK & { kid: string };
+  /** Public halves of rotated keys, still trusted so that issued licenses keep verifying. */
+  previous: (JWK & { kid: string })[];
+}
+
+export interface SigningKeys {
+  kid: string;
+  privateKey: Awaited<ReturnType<typeof importJWK>>;
+  jwks: Jwks;
+}
+
+async function newKey(): Promise<JWK & { kid: string }> {
+  const { privateKey } = await generateKeyPair(LICENSE_ALG, { crv: 'Ed25519', extractable: true });
+  const jwk = await exportJWK(privateKey);
+  const kid = await calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x });
+  return { ...jwk, kid, alg: LICENSE_ALG, use: 'sig' };
+}
+
+function publicHalf({ d: _d, ...pub }: JWK & { kid: string }): JWK & { kid: string } {
+  return pub;
+}
+
+function writeKeyFile(dataDir: string, file: KeyFile): void {
+  const path = join(dataDir, KEY_FILE);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(file, null, 2), { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, path);
+}
+
+async function materialise(file: KeyFile): Promise<SigningKeys> {
+  return {
+    kid: file.current.kid,
+    privateKey: await importJWK(file.current, LICENSE_ALG),
+    jwks: { keys: [publicHalf(file.current), ...file.previous] },
+  };
+}
+
+/** Loads the signing key from the data folder, generating it (mode 0600) on first start. */
+export async function loadSigningKeys(dataDir: string): Promise<SigningKeys> {
+  const path = join(dataDir, KEY_FILE);
+  if (!existsSync(path)) {
+    const file: KeyFile = { current: await newKey(), previous: [] };
+    writeKeyFile(dataDir, file);
+    return materialise(file);
+  }
+  try {
+    return await materialise(JSON.parse(readFileSync(path, 'utf8')) as KeyFile);
+  } catch (cause) {
+    throw new ServerConfigError('server.signing_key', `the signing key file ${path} is unreadable or corrupt; restore it from backup (deleting it invalidates every issued license)`, { cause });
+  }
+}
+
+/** Replaces the signing key; the old public key stays in the JWKS. */
+export async function rotateSigningKey(dataDir: string): Promise<SigningKeys> {
+  const path = join(dataDir, KEY_FILE);
+  const file = JSON.parse(readFileSync(path, 'utf8')) as KeyFile;
+  const next: KeyFile = { current: await newKey(), previous: [publicHalf(file.current), ...file.previous] };
+  writeKeyFile(dataDir, next);
+  return materialise(next);
+}
