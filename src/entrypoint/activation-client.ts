@@ -114,15 +114,14 @@ export async function activateOnline(options: OnlineOptions): Promise<OnlineResu
       randomize: true,
       maxRetryTime: options.timeoutMs,
       signal,
-      shouldRetry: ({ error }) => {
+      // p-retry knows nothing of Retry-After: wait out what it asks beyond p-retry's own backoff.
+      shouldRetry: async ({ error, retryDelay }) => {
         if (!(error instanceof Retryable) || signal.aborted) return false;
+        if (error.retryAfterMs === undefined) return true;
         // A Retry-After longer than what is left of the budget: offline at once.
-        return error.retryAfterMs === undefined || error.retryAfterMs < deadline - Date.now();
-      },
-      onFailedAttempt: async ({ error, retryDelay }) => {
-        if (error instanceof Retryable && error.retryAfterMs !== undefined && retryDelay > 0) {
-          await sleep(Math.max(0, error.retryAfterMs - retryDelay), signal);
-        }
+        if (error.retryAfterMs >= deadline - Date.now()) return false;
+        await sleep(Math.max(0, error.retryAfterMs - retryDelay), signal);
+        return !signal.aborted;
       },
     });
   } catch (error) {

@@ -1,4 +1,4 @@
-import { from } from 'env-var';
+import envVar from 'env-var';
 import { DEFAULTS, ENV, REFRESH_INTERVAL_S } from '../core/constants.ts';
 import { ConfigError } from './errors.ts';
 
@@ -41,7 +41,7 @@ function read<T>(variable: string, accepts: string, env: Env, get: () => T): T {
 /** Reads section 3's variables; an invalid value throws a ConfigError naming the variable (exit 64). */
 export function readConfig(env: Env, context: { defaultTrustedKeys: string; isTTY: boolean }): Config {
   const e = cleaned(env);
-  const v = from(e);
+  const v = envVar.from(e);
   const seconds = (name: string, fallback: number, zeroAllowed: boolean) =>
     read(name, `use a number of seconds${zeroAllowed ? '' : ' greater than 0'} (default ${fallback})`, env, () => {
       const n = v.get(name).default(String(fallback)).asFloat();

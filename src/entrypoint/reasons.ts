@@ -15,8 +15,8 @@ const TEXT: Record<string, (detail: string) => string> = {
   'credentials.invalid': () =>
     `The credentials defined in your environment are invalid. Please make sure to either set the ${ENV.authToken} variable to a valid auth token, or the ${ENV.apiKey} variable to a valid LocalStack API key. You can find your auth token or API key in the LocalStack web app ${WEBAPP_URL}.`,
   'credentials.malformed': (d) => `The credentials are malformed: ${d}. Copy the auth token again from ${TOKEN_PAGE}.`,
-  'credentials.conflict': (d) => `Conflicting credentials: ${d}.`,
-  'credentials.file_unreadable': (d) => `The credentials file cannot be used: ${d}.`,
+  'credentials.conflict': (d) => `Conflicting credentials: ${d}. Set exactly one credential variable.`,
+  'credentials.file_unreadable': (d) => `The credentials file cannot be used: ${d}. Mount the secret or unset the _FILE variable.`,
   'credentials.ci_token_required': (d) =>
     `${capital(d)}. Use a CI auth token (lsci-…) in ${ENV.authToken}; workspace admins create them in the LocalStack web app ${WEBAPP_URL}.`,
   'license.not_found': (d) => `No license is assigned to you (${d}). Ask a workspace admin to assign one on the Users & Licenses page of ${WEBAPP_URL}, or start a trial.`,

@@ -147,7 +147,7 @@ export class Accounts {
     const existing = this.store.license(workspaceId);
     const row: LicenseRow = {
       workspace_id: workspaceId, id: existing?.id ?? `lic-${randomUUID().slice(0, 8)}`, type: input.type, plan: input.plan,
-      seats: input.seats ?? null, starts_at: input.startsAt ?? null, expires_at: input.expiresAt ?? null,
+      seats: input.seats ?? null, starts_at: isoOrNull(input.startsAt), expires_at: isoOrNull(input.expiresAt),
     };
     this.store.upsertLicense(row);
     return row;
@@ -174,6 +174,8 @@ export class Accounts {
     this.store.setSetting(POLICY_KEY, JSON.stringify(policy));
   }
 }
+
+const isoOrNull = (value: string | null | undefined) => (value ? new Date(value).toISOString() : null);
 
 /** A missing license row means the 14-day trial counted from the workspace's creation. */
 export function effectiveLicense(workspace: WorkspaceRow, row: LicenseRow | undefined): EffectiveLicense {

@@ -1,0 +1,326 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createTcpServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { serialise } from '../../src/entrypoint/license-file.ts';
+import { verifyLicense } from '../../src/core/license.ts';
+import { baseEnv, cacheDir, childView, ENTRYPOINT, run, SHOW_ENV, start, waitFor, type Run } from '../helpers/entrypoint.ts';
+import { claimsFor, forge, testKey, writeJwks, type TestKey } from '../helpers/keys.ts';
+import { api, fixture, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
+
+const f = fixture();
+let server: RunningServer;
+let trusted: string;
+let key: TestKey;
+/** A port where nothing listens: connections are refused at once. */
+let refused: string;
+
+before(async () => {
+  server = await startServer({ seed: f.seed, args: ['--rate-limit', '0'] });
+  key = await testKey();
+  const jwks = (await api(server, 'GET', '/.well-known/jwks.json')).json;
+  trusted = writeJwks(tempDir(), [...jwks.keys, key.jwk]);
+  const probe = createTcpServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  refused = `http://127.0.0.1:${(probe.address() as { port: number }).port}/v1`;
+  await new Promise((r) => probe.close(r));
+});
+after(async () => {
+  await server.stop();
+});
+
+function env(extra: Record<string, string | undefined> = {}) {
+  return baseEnv({ API_ENDPOINT: `${server.url}/v1`, LICENSE_TRUSTED_KEYS: trusted, LICENSE_CACHE_DIR: cacheDir(), ACTIVATION_TIMEOUT: '5', LOCALSTACK_AUTH_TOKEN: f.admin, ...extra });
+}
+
+function assertNoSecret(r: Run): void {
+  for (const secret of [f.admin, f.member, f.ci]) assert.ok(!(r.stdout + r.stderr).includes(secret), 'a credential appeared in the output');
+}
+
+async function cacheWith(claims: Parameters<typeof forge>[1], signer: TestKey = key): Promise<string> {
+  const dir = cacheDir();
+  writeFileSync(join(dir, 'license.json'), serialise(await forge(signer, claims), 'http://x/v1', new Date()), { mode: 0o600 });
+  return dir;
+}
+
+const nowS = () => Math.floor(Date.now() / 1000);
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+describe('offline fallback', () => {
+  test('after the license server is killed, the cached license activates offline', async () => {
+    const ff = fixture();
+    const s = await startServer({ seed: ff.seed });
+    const jwks = (await api(s, 'GET', '/.well-known/jwks.json')).json;
+    const e = env({ LOCALSTACK_AUTH_TOKEN: ff.member, API_ENDPOINT: `${s.url}/v1`, LICENSE_TRUSTED_KEYS: writeJwks(tempDir(), jwks.keys) });
+    assert.equal((await run(SHOW_ENV, e)).code, 0);
+    await s.kill();
+    const r = await run(SHOW_ENV, e);
+    assert.equal(r.code, 0, r.stderr);
+    const path = join(e.LICENSE_CACHE_DIR, 'license.json');
+    assert.match(r.stderr, new RegExp(`Successfully activated cached license lic-[\\w-]+:subscription from ${path} 🔑✅`));
+    assert.match(r.stderr, /Warning: the license server could not be reached \(ECONNREFUSED\)/);
+    assert.deepEqual(childView(r), { pro: '1', mode: 'offline', file: path });
+    assert.ok(r.ms < 3000, `a refused connection reaches the offline path quickly (${r.ms} ms)`);
+  });
+
+  const refusedCases: [string, (tokenFor: string) => Promise<string>, RegExp][] = [
+    ['no cached license', async () => cacheDir(), /no cached license exists/],
+    ['a stale cache (older than 24 h)', (t) => cacheWith(claimsFor(t, nowS() - 25 * 3600)), /license\.json: expired \(older than 24 h\)/],
+    ['a tampered cache', async (t) => {
+      const dir = await cacheWith(claimsFor(t, nowS() - 60));
+      const path = join(dir, 'license.json');
+      const file = JSON.parse(readFileSync(path, 'utf8'));
+      const [h, , s] = file.license.split('.');
+      file.license = `${h}.${Buffer.from(JSON.stringify({ ...claimsFor(t, nowS()), features: ['all'] })).toString('base64url')}.${s}`;
+      writeFileSync(path, JSON.stringify(file));
+      return dir;
+    }, /license\.json: not genuine/],
+    ['a cache activated with another credential', () => cacheWith(claimsFor(f.member, nowS() - 60)), /license\.json: activated with another credential/],
+    ['a cache issued in the future (clock rolled back)', (t) => cacheWith(claimsFor(t, nowS() + 3600)), /license\.json: issued in the future: the system clock is behind \(rolled back\)/],
+    ['a cache signed by an unknown key', async (t) => cacheWith(claimsFor(t, nowS() - 60), await testKey()), /license\.json: signed by an unknown key/],
+    ['a corrupt cache', async () => {
+      const dir = cacheDir();
+      writeFileSync(join(dir, 'license.json'), '{"format":1,"license":"eyJhbGciOi');
+      return dir;
+    }, /license\.json: corrupt/],
+  ];
+  for (const [name, make, why] of refusedCases) {
+    test(`server unreachable and ${name}: banner names the cause, exit 55`, async () => {
+      const r = await run(SHOW_ENV, env({ API_ENDPOINT: refused, LICENSE_CACHE_DIR: await make(f.admin) }));
+      assert.equal(r.code, 55, r.stderr);
+      assertNoSecret(r);
+      assert.match(r.stderr, /Reason: The license server could not be reached and no usable cached license was found: ECONNREFUSED; /);
+      assert.match(r.stderr, why);
+    });
+  }
+
+  test('a definitive refusal never falls back to the cache (a rotated token stops working)', async () => {
+    const ff = fixture();
+    const s = await startServer({ seed: ff.seed });
+    try {
+      const keys = writeJwks(tempDir(), (await api(s, 'GET', '/.well-known/jwks.json')).json.keys);
+      const e = env({ LOCALSTACK_AUTH_TOKEN: ff.member, API_ENDPOINT: `${s.url}/v1`, LICENSE_TRUSTED_KEYS: keys });
+      assert.equal((await run(SHOW_ENV, e)).code, 0);
+      await api(s, 'POST', '/v1/me/auth-token/rotate', { token: ff.member });
+      const r = await run(SHOW_ENV, e);
+      assert.equal(r.code, 55);
+      assert.match(r.stderr, /credentials defined in your environment are invalid/);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test('a port that accepts and never answers ends within ACTIVATION_TIMEOUT + 1 s and falls back', async () => {
+    const sockets: Socket[] = [];
+    const silent = createTcpServer((s) => sockets.push(s));
+    const host = await listen(silent as unknown as Server);
+    try {
+      const dir = await cacheWith(claimsFor(f.admin, nowS() - 60));
+      const r = await run(SHOW_ENV, env({ API_ENDPOINT: `http://${host}/v1`, ACTIVATION_TIMEOUT: '2', LICENSE_CACHE_DIR: dir }));
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(childView(r).mode, 'offline');
+      assert.match(r.stderr, /no answer within 2 s|gave up after 2 s/);
+      assert.ok(r.ms < 3000 + 500, `took ${r.ms} ms`);
+      assert.ok(r.ms > 1900, `waited the budget (${r.ms} ms)`);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  });
+
+  test('503 with Retry-After is honoured, then the real server answers', async () => {
+    const hits: number[] = [];
+    const proxy = createHttpServer(async (req, res) => {
+      hits.push(Date.now());
+      if (hits.length === 1) {
+        res.writeHead(503, { 'retry-after': '1', 'content-type': 'application/json' }).end('{"error":{"code":"server.unavailable","message":"maintenance"}}');
+        return;
+      }
+      const body = await new Promise<string>((r) => {
+        let b = '';
+        req.on('data', (d) => (b += d)).on('end', () => r(b));
+      });
+      const upstream = await fetch(`${server.url}${req.url}`, { method: req.method, headers: { authorization: req.headers.authorization!, 'content-type': 'application/json' }, body });
+      res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text());
+    });
+    const host = await listen(proxy);
+    try {
+      const r = await run(SHOW_ENV, env({ API_ENDPOINT: `http://${host}/v1` }));
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(childView(r).mode, 'online');
+      assert.equal(hits.length, 2);
+      assert.ok(hits[1] - hits[0] >= 1000, `waited ${hits[1] - hits[0]} ms for Retry-After: 1`);
+    } finally {
+      proxy.close();
+    }
+  });
+
+  test('a 429 whose Retry-After exceeds the budget goes offline at once; at most 4 attempts on 5xx', async () => {
+    let hits = 0;
+    const limited = createHttpServer((_req, res) => {
+      hits++;
+      res.writeHead(429, { 'retry-after': '120', 'content-type': 'application/json' }).end('{"error":{"code":"licensing.rate_limited","message":"slow down"}}');
+    });
+    const host = await listen(limited);
+    let failing = 0;
+    const broken = createHttpServer((_req, res) => {
+      failing++;
+      res.writeHead(500).end('oops');
+    });
+    const brokenHost = await listen(broken);
+    try {
+      const dir = await cacheWith(claimsFor(f.admin, nowS() - 60));
+      const r = await run(SHOW_ENV, env({ API_ENDPOINT: `http://${host}/v1`, LICENSE_CACHE_DIR: dir, ACTIVATION_TIMEOUT: '5' }));
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(hits, 1);
+      assert.ok(r.ms < 2000, `offline at once (${r.ms} ms)`);
+      const r2 = await run(SHOW_ENV, env({ API_ENDPOINT: `http://${brokenHost}/v1`, LICENSE_CACHE_DIR: dir, ACTIVATION_TIMEOUT: '5' }));
+      assert.equal(r2.code, 0, r2.stderr);
+      assert.equal(failing, 4);
+      assert.match(r2.stderr, /could not be reached \(HTTP 500\)/);
+    } finally {
+      limited.close();
+      broken.close();
+    }
+  });
+
+  test('a TLS certificate error is not retried; the banner names TLS', async () => {
+    const dir = tempDir();
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+    let hits = 0;
+    const tls = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => {
+      hits++;
+      res.end('{}');
+    });
+    tls.on('tlsClientError', () => hits++);
+    const host = await listen(tls);
+    try {
+      const r = await run(SHOW_ENV, env({ API_ENDPOINT: `https://${host}/v1` }));
+      assert.equal(r.code, 55);
+      assert.match(r.stderr, /Reason: The TLS connection to the license server failed and no usable cached license was found: TLS: [A-Z_]*(CERT|SELF_SIGNED)/);
+      assert.match(r.stderr, /NODE_EXTRA_CA_CERTS/);
+      assert.equal(hits, 1, 'one handshake: not retried');
+    } finally {
+      tls.close();
+    }
+  });
+
+  test('unshare --net: a machine without network activates from the cache', { skip: !canUnshare('--net') }, async () => {
+    const e = env({ LOCALSTACK_AUTH_TOKEN: f.member });
+    assert.equal((await run(SHOW_ENV, e)).code, 0);
+    const r = await run(['--net', ENTRYPOINT, ...SHOW_ENV], e, { command: 'unshare' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(childView(r).mode, 'offline');
+    const none = await run(['--net', ENTRYPOINT, ...SHOW_ENV], env({ LOCALSTACK_AUTH_TOKEN: f.member }), { command: 'unshare' });
+    assert.equal(none.code, 55);
+    assert.match(none.stderr, /could not be reached and no usable cached license was found: (ENETUNREACH|ECONNREFUSED)/);
+  });
+});
+
+function canUnshare(flag: string): boolean {
+  return spawnSync('unshare', [flag, 'true']).status === 0;
+}
+
+describe('the cache under contention', () => {
+  test('20 entrypoints sharing one cache folder: all start, one valid file, no leftovers', async () => {
+    const dir = cacheDir();
+    const runs = await Promise.all(Array.from({ length: 20 }, () => run(SHOW_ENV, env({ LICENSE_CACHE_DIR: dir }))));
+    for (const r of runs) assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readdirSync(dir), ['license.json']);
+    await verifyLicense(join(dir, 'license.json'), { keys: trusted, credential: f.admin });
+  });
+
+  test('a stale lock left by a killed process is taken over', async () => {
+    const dir = cacheDir();
+    const lock = join(dir, 'license.json.lock');
+    mkdirSync(lock);
+    const old = new Date(Date.now() - 30_000);
+    utimesSync(lock, old, old);
+    const r = await run(SHOW_ENV, env({ LICENSE_CACHE_DIR: dir }));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(childView(r).file, join(dir, 'license.json'));
+    assert.ok(!existsSync(lock), 'the lock was released');
+  });
+
+  test('a read-only cache folder is a warning; the license goes to a private temporary file', { skip: !canUnshare('--mount') }, async () => {
+    const dir = cacheDir();
+    const e = env({ LICENSE_CACHE_DIR: dir });
+    const script = `mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"`;
+    const r = await run(['--mount', 'sh', '-c', script, 'sh', dir, ENTRYPOINT, ...SHOW_ENV], e, { command: 'unshare' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Warning: cannot write the license cache in .* \(EROFS\); using .*license\.json for this container only/);
+    const view = childView(r);
+    assert.equal(view.mode, 'online');
+    assert.ok(view.file.startsWith(e.TMPDIR), view.file);
+    assert.ok(!existsSync(join(dir, 'license.json')));
+  });
+});
+
+describe('signals', () => {
+  const trapTerm = ['sh', '-c', 'trap "echo got-term; exit 42" TERM; echo ready; while :; do sleep 0.1; done'];
+
+  test('SIGTERM is forwarded to the command and its exit code mirrored', async () => {
+    const s = start(trapTerm, env());
+    await waitFor(() => s.output().includes('ready'));
+    s.child.kill('SIGTERM');
+    const r = await s.done;
+    assert.equal(r.code, 42);
+    assert.match(r.stdout, /got-term/);
+  });
+
+  test('a whole process group signalled: the command gets the signal once', async () => {
+    const counter = ['sh', '-c', 'n=0; trap "n=$((n+1)); echo term-$n" TERM; echo ready; i=0; while [ $i -lt 15 ]; do sleep 0.1; i=$((i+1)); done; exit $n'];
+    const s = start(counter, env(), { detached: true });
+    await waitFor(() => s.output().includes('ready'));
+    process.kill(-s.child.pid!, 'SIGTERM');
+    const r = await s.done;
+    assert.equal(r.code, 1, `the command saw ${r.code} SIGTERMs: ${r.stdout}`);
+  });
+
+  test('SIGKILL follows SHUTDOWN_TIMEOUT after SIGTERM for a command that ignores it', async () => {
+    const s = start(['sh', '-c', 'trap "" TERM; echo ready; while :; do sleep 0.1; done'], env({ SHUTDOWN_TIMEOUT: '1' }));
+    await waitFor(() => s.output().includes('ready'));
+    const t0 = Date.now();
+    s.child.kill('SIGTERM');
+    const r = await s.done;
+    assert.equal(r.code, 137);
+    assert.ok(Date.now() - t0 >= 900 && Date.now() - t0 < 3000, `${Date.now() - t0} ms`);
+  });
+
+  test('a signal during activation aborts it within a second: exit 128 + n', async () => {
+    const sockets: Socket[] = [];
+    const silent = createTcpServer((sock) => sockets.push(sock));
+    const host = await listen(silent as unknown as Server);
+    try {
+      const s = start(SHOW_ENV, env({ API_ENDPOINT: `http://${host}/v1`, ACTIVATION_TIMEOUT: '30' }));
+      await waitFor(() => sockets.length > 0);
+      const t0 = Date.now();
+      s.child.kill('SIGINT');
+      const r = await s.done;
+      assert.equal(r.code, 130);
+      assert.equal(r.stdout, '', 'the command never started');
+      assert.ok(Date.now() - t0 < 1000, `${Date.now() - t0} ms`);
+    } finally {
+      for (const sock of sockets) sock.destroy();
+      silent.close();
+    }
+  });
+
+  test('tini as PID 1 in a new PID namespace: SIGTERM reaches the command and the code comes back', { skip: !canUnshare('--pid') || spawnSync('tini', ['--version']).status !== 0 }, async () => {
+    const s = start(['--pid', '--fork', '--mount-proc', 'tini', '--', ENTRYPOINT, ...trapTerm], env(), { command: 'unshare' });
+    await waitFor(() => s.output().includes('ready'));
+    const tini = execFileSync('pgrep', ['-P', String(s.child.pid), '-x', 'tini'], { encoding: 'utf8' }).trim();
+    process.kill(Number(tini), 'SIGTERM');
+    const r = await s.done;
+    assert.equal(r.code, 42, r.stderr);
+    assert.match(r.stdout, /got-term/);
+  });
+});

@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './paths.ts';
+import { tempDir } from './server.ts';
+
+export const ENTRYPOINT = join(ROOT, 'entrypoint/docker-entrypoint');
+
+/** A clean environment: no CI variables from the machine running the tests, no credential unless given. */
+export function baseEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string> = { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root', TMPDIR: tempDir('pa-tmp-') };
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
+  return env;
+}
+
+export function cacheDir(): string {
+  const dir = join(tempDir('pa-cache-'), 'cache');
+  mkdirSync(dir);
+  return dir;
+}
+
+export interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export interface Started {
+  child: ChildProcess;
+  done: Promise<Run>;
+  output: () => string;
+}
+
+/** Spawns a command (the entrypoint unless told) as a real process and collects everything it prints. */
+export function start(args: string[], env: Record<string, string>, options: { command?: string; detached?: boolean } = {}): Started {
+  const t0 = performance.now();
+  const child = spawn(options.command ?? ENTRYPOINT, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const done = new Promise<Run>((resolve) => {
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: performance.now() - t0 }));
+  });
+  return { child, done, output: () => stdout + stderr };
+}
+
+export function run(args: string[], env: Record<string, string>, options: { command?: string } = {}): Promise<Run> {
+  return start(args, env, options).done;
+}
+
+/** Prints the child's view of the activation as one JSON line on stdout. */
+export const SHOW_ENV = ['sh', '-c', 'printf \'{"pro":"%s","mode":"%s","file":"%s"}\\n\' "$PRO_ACTIVATED" "$LICENSE_MODE" "$LICENSE_FILE"'];
+
+export function childView(run: Run): { pro: string; mode: string; file: string } {
+  return JSON.parse(run.stdout.trim().split('\n').at(-1)!);
+}
+
+export async function waitFor(predicate: () => boolean, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

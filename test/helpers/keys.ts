@@ -1,0 +1,39 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { OFFLINE_VALIDITY_S } from '../../src/core/constants.ts';
+import { credentialBinding } from '../../src/core/credentials.ts';
+import { signLicense, type LicenseClaims } from '../../src/core/license.ts';
+
+export interface TestKey {
+  kid: string;
+  privateKey: CryptoKey;
+  jwk: JWK & { kid: string };
+}
+
+/** A throw-away Ed25519 signing key, for licenses the tests forge (stale, future-issued, foreign). */
+export async function testKey(): Promise<TestKey> {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const pub = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(pub);
+  return { kid, privateKey: privateKey as CryptoKey, jwk: { ...pub, kid, alg: 'EdDSA' } };
+}
+
+export function writeJwks(dir: string, keys: (JWK & { kid: string })[]): string {
+  const path = join(dir, 'trusted-keys.json');
+  writeFileSync(path, JSON.stringify({ keys }));
+  return path;
+}
+
+export function claimsFor(credential: string, iatSeconds: number, over: Partial<LicenseClaims> = {}): LicenseClaims {
+  return {
+    iss: 'http://test', aud: 'localstack-pro', sub: 'mem-test', jti: `act-${iatSeconds}-${Math.random()}`,
+    iat: iatSeconds, nbf: iatSeconds, exp: iatSeconds + OFFLINE_VALIDITY_S, tok: credentialBinding(credential), ci: false,
+    lic: { id: 'lic-test', type: 'subscription', plan: 'pro', status: 'ACTIVE', expiresAt: '2099-01-01T00:00:00.000Z' },
+    ws: { id: 'ws-test', name: 'Test' }, features: ['xray'], ...over,
+  };
+}
+
+export async function forge(key: TestKey, claims: LicenseClaims): Promise<string> {
+  return signLicense(claims, key);
+}

@@ -1,0 +1,122 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateLegacyKey, generateToken } from '../../src/core/credentials.ts';
+import { ROOT } from './paths.ts';
+
+export const ADMIN_TOKEN = 'test-admin-token';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  process: ChildProcess;
+  output: () => string;
+  /** SIGTERM and wait. */
+  stop: () => Promise<void>;
+  /** SIGKILL and wait: the license server is gone. */
+  kill: () => Promise<void>;
+}
+
+export function tempDir(prefix = 'pa-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Starts the real built license server on 127.0.0.1 with a free port. */
+export async function startServer(options: { dataDir?: string; seed?: unknown; args?: string[]; env?: Record<string, string> } = {}): Promise<RunningServer> {
+  const dataDir = options.dataDir ?? tempDir('pa-server-');
+  const args = [join(ROOT, 'dist/license-server.js'), '--port', '0', '--data-dir', dataDir, ...(options.args ?? [])];
+  if (options.seed) {
+    const seedFile = join(tempDir('pa-seed-'), 'seed.json');
+    writeFileSync(seedFile, JSON.stringify(options.seed));
+    args.push('--seed', seedFile);
+  }
+  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, ADMIN_TOKEN, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const check = () => {
+      const m = /license server listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    };
+    child.stdout.on('data', check);
+    child.once('exit', (code) => reject(new Error(`license server exited ${code}: ${out}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    process: child,
+    output: () => out,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+export interface Fixture {
+  seed: Record<string, unknown>;
+  admin: string;
+  member: string;
+  unlicensed: string;
+  ci: string;
+  legacy: string;
+  expired: string;
+}
+
+/** A seeded world: Acme (subscription, 2 seats) with an admin, a licensed member's legacy key, an unlicensed member, a CI token; Old Co (expired). */
+export function fixture(): Fixture {
+  const f = {
+    admin: generateToken('developer'), member: generateToken('developer'), unlicensed: generateToken('developer'),
+    ci: generateToken('ci'), legacy: generateLegacyKey(), expired: generateToken('developer'),
+  };
+  const seed = {
+    workspaces: [
+      {
+        id: 'ws-acme', name: 'Acme',
+        license: { type: 'subscription', plan: 'pro', seats: 2, startsAt: '2026-01-01T00:00:00Z', expiresAt: '2099-01-01T00:00:00Z' },
+        members: [
+          { email: 'admin@acme.test', role: 'admin', licensed: true, authToken: f.admin },
+          { email: 'dev@acme.test', role: 'member', licensed: true, authToken: f.member, legacyApiKey: f.legacy },
+          { email: 'new@acme.test', role: 'member', licensed: false, authToken: f.unlicensed },
+        ],
+        ciTokens: [{ name: 'github', token: f.ci }],
+      },
+      {
+        id: 'ws-old', name: 'Old Co',
+        license: { type: 'subscription', plan: 'pro', seats: 1, startsAt: '2025-01-01T00:00:00Z', expiresAt: '2025-06-01T00:00:00Z' },
+        members: [{ email: 'old@old.test', role: 'owner', licensed: true, authToken: f.expired }],
+      },
+    ],
+    legacyApiKeys: { downtimes: [], sunsetAt: null },
+  };
+  return { seed, ...f };
+}
+
+export async function api(server: { url: string }, method: string, path: string, options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.body !== undefined || options.raw !== undefined) headers['content-type'] ??= 'application/json';
+  const res = await fetch(`${server.url}${path}`, { method, headers, body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)) });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, json, text };
+}
+
+export const activationBody = (over: Record<string, unknown> = {}) => ({ product: 'localstack-pro', version: '1.0.0', ci: false, ciProvider: null, machineId: 'test-machine', ...over });
+
+export const activateVia = (server: { url: string }, token: string, over: Record<string, unknown> = {}) =>
+  api(server, 'POST', '/v1/license/activate', { token, body: activationBody(over) });
