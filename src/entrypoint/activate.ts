@@ -31,7 +31,7 @@ export interface ActivateOptions {
 /** ci-info reads the process environment once, at import. */
 export async function detectCi(): Promise<CiEnvironment> {
   const mod = await import('ci-info');
-  const ci = (mod as { default?: typeof mod }).default ?? mod;
+  const ci = mod.default ?? mod;
   return { isCI: ci.isCI === true, name: ci.name ?? null };
 }
 

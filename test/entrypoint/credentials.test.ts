@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { generateLegacyKey, generateToken } from '../../src/core/credentials.ts';
-import { resolveCredential } from '../../src/entrypoint/credentials.ts';
+import { resolveCredential, type CiEnvironment } from '../../src/entrypoint/credentials.ts';
 
-const noCi = { isCI: false, name: null };
+const noCi: CiEnvironment = { isCI: false, name: null };
 const files: Record<string, string> = {};
 const readFile = (path: string) => {
   if (path in files) return files[path];

@@ -7,7 +7,7 @@ import { signLicense, type LicenseClaims } from '../../src/core/license.ts';
 
 export interface TestKey {
   kid: string;
-  privateKey: CryptoKey;
+  privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
   jwk: JWK & { kid: string };
 }
 
@@ -16,7 +16,7 @@ export async function testKey(): Promise<TestKey> {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   const pub = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(pub);
-  return { kid, privateKey: privateKey as CryptoKey, jwk: { ...pub, kid, alg: 'EdDSA' } };
+  return { kid, privateKey, jwk: { ...pub, kid, alg: 'EdDSA' } };
 }
 
 export function writeJwks(dir: string, keys: (JWK & { kid: string })[]): string {
