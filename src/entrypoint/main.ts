@@ -45,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   const stopAborting = abortOnSignals();
+  // Loaded while the activation request is in flight: a real license server is a round trip away.
+  const supervisor = import('./supervisor.ts');
   let outcome: Outcome;
   try {
     outcome = await activate({ env: process.env, isTTY: process.stderr.isTTY === true });
@@ -62,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
   if (outcome.activated) env[ENV.licenseFile] = outcome.licenseFile;
   else delete env[ENV.licenseFile];
 
-  const { supervise } = await import('./supervisor.ts');
+  const { supervise } = await supervisor;
   let stopRefresh = () => {};
   if (outcome.activated) {
     const { refreshOnce, scheduleRefresh } = await import('./refresh.ts');

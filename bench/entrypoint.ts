@@ -1,0 +1,83 @@
+// Wall time of `docker-entrypoint true` (warm online path, offline path) and the entrypoint's RSS while the
+// command runs, each beside `node -e 0` / an idle node process measured in the same run; then each dependency's import cost.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { baseEnv, cacheDir, ENTRYPOINT } from '../test/helpers/entrypoint.ts';
+import { ROOT } from '../test/helpers/paths.ts';
+import { api, fixture, startServer, tempDir } from '../test/helpers/server.ts';
+import { writeJwks } from '../test/helpers/keys.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 20);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function timeRuns(command: string, args: string[], env: Record<string, string>, expect = 0): number {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS + 2; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const ms = performance.now() - t0;
+    if (r.status !== expect) throw new Error(`${command} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+    if (i >= 2) times.push(ms); // two warm-up runs fill the page cache
+  }
+  return median(times);
+}
+
+function rssKiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+async function rssWhileRunning(command: string, args: string[], env: Record<string, string>, ready: (out: string) => boolean): Promise<number> {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  while (!ready(out)) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 300));
+  const kib = rssKiB(child.pid!);
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  return kib;
+}
+
+const node = process.execPath;
+const f = fixture();
+const server = await startServer({ seed: f.seed, args: ['--rate-limit', '0'] });
+try {
+  const keys = writeJwks(tempDir(), (await api(server, 'GET', '/.well-known/jwks.json')).json.keys);
+  const cache = cacheDir();
+  const online = baseEnv({ LOCALSTACK_AUTH_TOKEN: f.admin, API_ENDPOINT: `${server.url}/v1`, LICENSE_TRUSTED_KEYS: keys, LICENSE_CACHE_DIR: cache });
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const deadPort = (probe.address() as { port: number }).port;
+  await new Promise((r) => probe.close(r));
+  const offline = { ...online, API_ENDPOINT: `http://127.0.0.1:${deadPort}/v1` };
+
+  const baseline = timeRuns(node, ['-e', '0'], online);
+  const warm = timeRuns(ENTRYPOINT, ['true'], online);
+  const off = timeRuns(ENTRYPOINT, ['true'], offline);
+  const idle = await rssWhileRunning(node, ['-e', 'console.log("ready"); setInterval(() => {}, 1000)'], online, (o) => o.includes('ready'));
+  const rss = await rssWhileRunning(ENTRYPOINT, ['sh', '-c', 'echo ready; sleep 30'], online, (o) => o.includes('ready'));
+
+  console.log(`docker-entrypoint, median of ${RUNS} runs, ${process.version}`);
+  console.log(`${'measure'.padEnd(44)} ${'value'.padStart(9)}  ${'baseline'.padStart(9)}  ratio / target`);
+  console.log(`${'wall: warm path (online, local server)'.padEnd(44)} ${warm.toFixed(0).padStart(6)} ms  ${baseline.toFixed(0).padStart(6)} ms  ${(warm / baseline).toFixed(2)}× node -e 0 (target ≤ 6×)`);
+  console.log(`${'wall: offline path (refused, fresh cache)'.padEnd(44)} ${off.toFixed(0).padStart(6)} ms  ${warm.toFixed(0).padStart(6)} ms  +${(off - warm).toFixed(0)} ms over warm (target ≤ +1500 ms)`);
+  console.log(`${'RSS while the command runs'.padEnd(44)} ${(rss / 1024).toFixed(1).padStart(5)} MiB  ${(idle / 1024).toFixed(1).padStart(5)} MiB  ${(rss / idle).toFixed(2)}× idle node (target ≤ 2×)`);
+
+  console.log('\nimport cost of each dependency in a fresh process (median, beyond `node -e 0`):');
+  const bundleEnv = { PATH: process.env.PATH! };
+  for (const dep of ['undici', 'jose', 'execa', 'p-retry', 'env-var', 'proper-lockfile', 'ci-info', `${join(ROOT, 'dist/docker-entrypoint.js')}`]) {
+    const code = `await import(${JSON.stringify(dep)})`;
+    const ms = timeRuns(node, ['--input-type=module', '-e', dep.endsWith('.js') ? '0' : code], { ...bundleEnv, NODE_PATH: join(ROOT, 'node_modules') }) - baseline;
+    if (!dep.endsWith('.js')) console.log(`  ${dep.padEnd(18)} ${ms.toFixed(1).padStart(6)} ms`);
+  }
+} finally {
+  await server.stop();
+}
