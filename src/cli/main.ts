@@ -1,1 +1,139 @@
-export {};
+#!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ENV } from '../core/constants.ts';
+import { maskCredential } from '../core/credentials.ts';
+import { LicenseError } from '../core/errors.ts';
+import { verifyLicense } from '../core/license.ts';
+import { defaultTrustedKeysPath } from '../core/paths.ts';
+import { VERSION } from '../core/version.ts';
+import { describeRejection } from '../entrypoint/offline.ts';
+import { describeNetworkError } from '../entrypoint/retry-policy.ts';
+import { authFilePath, clearToken, findToken, saveToken, validateToken } from './auth-file.ts';
+import { dockerRun } from './docker-args.ts';
+import { CliError } from './errors.ts';
+import { describeLicense } from './license-info.ts';
+import { cachedLicensePath, CONTAINER_NAME, DEFAULT_HOST, volumeDir } from './settings.ts';
+import { renderStatus, type HealthJson } from './status.ts';
+
+const env = process.env;
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const HOW_TO_SET = 'Set one with: localstack auth set-token <TOKEN>  (find it at https://app.localstack.cloud/workspace/auth-token), or export LOCALSTACK_AUTH_TOKEN.';
+
+const trustedKeys = () => env[ENV.trustedKeys] || defaultTrustedKeysPath();
+
+/** The cached license, verified; undefined with the reason when it cannot be used. */
+async function cachedLicense(token: string | undefined) {
+  const path = cachedLicensePath(env);
+  if (!existsSync(path)) return { path, why: 'none' as const };
+  try {
+    return { path, verified: await verifyLicense(path, { keys: trustedKeys(), credential: token, now: new Date() }) };
+  } catch (error) {
+    if (error instanceof LicenseError) return { path, why: describeRejection(error.code), error };
+    throw error;
+  }
+}
+
+const program = new Command('localstack')
+  .description('Host CLI for the LocalStack Pro image: auth token, start, status, license.')
+  .version(VERSION)
+  .exitOverride()
+  .showHelpAfterError();
+
+const auth = program.command('auth').description('manage the auth token used by `localstack start`');
+
+auth.command('set-token')
+  .description('check a token offline (form and checksum) and store it in $LOCALSTACK_CONFIG_DIR/auth.json')
+  .argument('<token>', 'your auth token (ls-…) or CI auth token (lsci-…)')
+  .action((raw: string) => {
+    saveToken(env, validateToken(raw));
+    out('Token configured successfully');
+  });
+
+auth.command('show-token')
+  .description('show the token in use and where it comes from (masked unless --plain)')
+  .option('--plain', 'print the whole token (for scripts; it is a secret)')
+  .action((options: { plain?: boolean }) => {
+    const found = findToken(env);
+    if (!found) throw new CliError('auth.no_token', `No auth token configured. ${HOW_TO_SET}`);
+    if (options.plain) {
+      out(found.token);
+      return;
+    }
+    const where = found.from === 'environment' ? `the ${ENV.authToken} environment variable (it wins over ${authFilePath(env)})` : found.path!;
+    out(`Auth token: ${maskCredential(found.token)}`);
+    out(`Source:     ${where}`);
+  });
+
+auth.command('clear-token')
+  .description('remove the stored token')
+  .action(() => {
+    out(clearToken(env) ? `Token removed from ${authFilePath(env)}` : `No token was stored in ${authFilePath(env)}`);
+    if (env[ENV.authToken]) out(`Note: ${ENV.authToken} is still set in this shell's environment.`);
+  });
+
+program.command('start')
+  .description('start the LocalStack Pro container with your auth token')
+  .option('-d, --detached', 'run in the background')
+  .action(async (options: { detached?: boolean }) => {
+    const found = findToken(env);
+    if (!found) throw new CliError('auth.no_token', `No auth token configured, so LocalStack Pro cannot be activated. ${HOW_TO_SET}`);
+    validateToken(found.token);
+    if (env[ENV.apiKey]) process.stderr.write(`Note: ${ENV.apiKey} is not passed on; the auth token is used instead.\n`);
+    const cached = await cachedLicense(found.token);
+    const run = dockerRun({
+      env, token: found.token, detach: options.detached === true, volume: volumeDir(env), tty: process.stdin.isTTY === true,
+      license: 'verified' in cached ? cached.path : undefined,
+    });
+    const { execa } = await import('execa');
+    const result = await execa(run.command, run.args, { env: run.env, extendEnv: false, stdio: 'inherit', reject: false });
+    if (result.failed && result.exitCode === undefined) {
+      throw new CliError('start.docker', `cannot run ${run.command}: ${(result as { code?: string }).code ?? result.shortMessage}. Install Docker, or set DOCKER_CMD (e.g. podman).`);
+    }
+    if (options.detached && result.exitCode === 0) out(`LocalStack is starting in the background. Follow the logs with: ${run.command} logs -f ${CONTAINER_NAME}`);
+    process.exitCode = result.exitCode ?? 1;
+  });
+
+program.command('status')
+  .description('show the running LocalStack\'s services from its health endpoint')
+  .action(async () => {
+    const url = `http://${env.LOCALSTACK_HOST || DEFAULT_HOST}/_localstack/health`;
+    let health: HealthJson;
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      if (!res.ok) throw new CliError('status.http', `${url} answered HTTP ${res.status}`);
+      health = (await res.json()) as HealthJson;
+    } catch (error) {
+      if (error instanceof CliError) throw error;
+      const code = describeNetworkError(error);
+      throw new CliError('status.down', `LocalStack is not running at ${url} (${code}). Start it with: localstack start -d`, { cause: error });
+    }
+    out(renderStatus(url.replace('/_localstack/health', ''), health));
+  });
+
+program.command('license').description('inspect the cached license')
+  .command('show')
+  .description('verify and describe the cached license (workspace, plan, expiry, offline validity left)')
+  .action(async () => {
+    const cached = await cachedLicense(findToken(env)?.token);
+    if ('verified' in cached && cached.verified) {
+      out(describeLicense(cached.path, cached.verified.claims, new Date()));
+      return;
+    }
+    if (cached.why === 'none') throw new CliError('license.none', `No cached license at ${cached.path}. Run \`localstack start\` once while online to activate one.`);
+    throw new CliError('license.unusable', `The cached license at ${cached.path} cannot be used: ${cached.why} (${cached.error?.message}). Run \`localstack start\` while online to renew it.`);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version are not errors; anything else commander rejects is a usage error.
+    process.exitCode = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
+  } else if (error instanceof CliError) {
+    process.stderr.write(`Error: ${error.message}\n`);
+    process.exitCode = 1;
+  } else {
+    throw error;
+  }
+}

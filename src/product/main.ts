@@ -1,1 +1,65 @@
-export {};
+#!/usr/bin/env node
+import { createServer } from 'node:http';
+import { VERSION } from '../core/version.ts';
+import { healthOf } from './health.ts';
+import { checkLicense, type LicenseState } from './license-check.ts';
+
+const DEFAULT_LISTEN = '0.0.0.0:4566';
+/** A license can end while the product runs; re-verify at most this often. */
+const RECHECK_MS = 60_000;
+
+function parseListen(value: string): { host: string; port: number } {
+  const first = value.split(',')[0].trim();
+  const m = /^(?:\[?([^\]]*)\]?:)?(\d+)$/.exec(first);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new Error(`GATEWAY_LISTEN=${value} is invalid: use HOST:PORT such as 0.0.0.0:4566`);
+  return { host: m[1] || '0.0.0.0', port };
+}
+
+async function main(): Promise<void> {
+  let listen: { host: string; port: number };
+  try {
+    listen = parseListen(process.env.GATEWAY_LISTEN || DEFAULT_LISTEN);
+  } catch (error) {
+    console.error(`pro-emulator: ${(error as Error).message}`);
+    process.exit(64);
+  }
+  let state: LicenseState = await checkLicense(process.env, new Date());
+  let checkedAt = Date.now();
+  console.error(state.pro
+    ? `pro-emulator: Pro features enabled for ${state.claims.ws.name} (${state.claims.features.join(', ')})`
+    : `pro-emulator: running without Pro features (${state.why})`);
+
+  const server = createServer(async (req, res) => {
+    if (Date.now() - checkedAt > RECHECK_MS) {
+      checkedAt = Date.now();
+      state = await checkLicense(process.env, new Date());
+    }
+    const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '');
+    if (path === '/_localstack/health' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const body = JSON.stringify(healthOf(state, VERSION));
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    if (req.method === 'HEAD') {
+      res.writeHead(200).end();
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'not_found', message: `no route ${req.method} ${path}` } }));
+  });
+  server.listen(listen.port, listen.host, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : listen.port;
+    console.error(`pro-emulator: Ready. Listening on ${listen.host}:${port}`);
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    console.error(`pro-emulator: ${signal} received, shutting down`);
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+void main();

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { LICENSE_ALG } from '../core/constants.ts';
@@ -6,6 +6,8 @@ import type { Jwks } from '../core/license.ts';
 import { ServerConfigError } from './errors.ts';
 
 export const KEY_FILE = 'signing-keys.json';
+/** The public keys alone, for images and compose setups to pin (LICENSE_TRUSTED_KEYS). */
+export const PUBLIC_JWKS = 'public/jwks.json';
 
 interface KeyFile {
   current: JWK & { kid: string };
@@ -38,11 +40,21 @@ function writeKeyFile(dataDir: string, file: KeyFile): void {
   renameSync(tmp, path);
 }
 
-async function materialise(file: KeyFile): Promise<SigningKeys> {
+function writePublicJwks(dataDir: string, jwks: Jwks): void {
+  const path = join(dataDir, PUBLIC_JWKS);
+  mkdirSync(join(dataDir, 'public'), { recursive: true, mode: 0o755 });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(jwks, null, 2)}\n`, { mode: 0o644 });
+  renameSync(tmp, path);
+}
+
+async function materialise(dataDir: string, file: KeyFile): Promise<SigningKeys> {
+  const jwks = { keys: [publicHalf(file.current), ...file.previous] };
+  writePublicJwks(dataDir, jwks);
   return {
     kid: file.current.kid,
     privateKey: await importJWK(file.current, LICENSE_ALG),
-    jwks: { keys: [publicHalf(file.current), ...file.previous] },
+    jwks,
   };
 }
 
@@ -52,10 +64,10 @@ export async function loadSigningKeys(dataDir: string): Promise<SigningKeys> {
   if (!existsSync(path)) {
     const file: KeyFile = { current: await newKey(), previous: [] };
     writeKeyFile(dataDir, file);
-    return materialise(file);
+    return materialise(dataDir, file);
   }
   try {
-    return await materialise(JSON.parse(readFileSync(path, 'utf8')) as KeyFile);
+    return await materialise(dataDir, JSON.parse(readFileSync(path, 'utf8')) as KeyFile);
   } catch (cause) {
     throw new ServerConfigError('server.signing_key', `the signing key file ${path} is unreadable or corrupt; restore it from backup (deleting it invalidates every issued license)`, { cause });
   }
@@ -67,5 +79,5 @@ export async function rotateSigningKey(dataDir: string): Promise<SigningKeys> {
   const file = JSON.parse(readFileSync(path, 'utf8')) as KeyFile;
   const next: KeyFile = { current: await newKey(), previous: [publicHalf(file.current), ...file.previous] };
   writeKeyFile(dataDir, next);
-  return materialise(next);
+  return materialise(dataDir, next);
 }

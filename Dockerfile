@@ -1,0 +1,40 @@
+# syntax=docker/dockerfile:1
+# The LocalStack Pro image: tini (PID 1) → docker-entrypoint (license activation + supervisor) → the product.
+
+FROM node:24-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY scripts ./scripts
+COPY src ./src
+COPY keys ./keys
+COPY entrypoint ./entrypoint
+RUN npm run build
+
+FROM node:24-bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --create-home --home-dir /home/localstack localstack \
+ && mkdir -p /var/lib/localstack/cache /etc/localstack/conf.d /usr/lib/localstack \
+ && chown -R localstack:localstack /var/lib/localstack
+# The bundles in dist/ carry their dependencies: no node_modules in the final stage.
+COPY --from=build /src/package.json /opt/pro-activation/package.json
+COPY --from=build /src/dist /opt/pro-activation/dist
+COPY --from=build /src/entrypoint /opt/pro-activation/entrypoint
+# The vendor's public signing keys, at a fixed path (the package default of LICENSE_TRUSTED_KEYS).
+COPY --from=build /src/keys/trusted-keys.json /opt/pro-activation/keys/trusted-keys.json
+RUN ln -s /opt/pro-activation/dist/pro-emulator.js /usr/local/bin/pro-emulator \
+ && ln -s /opt/pro-activation/dist/license-server.js /usr/local/bin/license-server \
+ && chmod +x /opt/pro-activation/dist/pro-emulator.js /opt/pro-activation/dist/license-server.js /opt/pro-activation/entrypoint/docker-entrypoint
+ENV NODE_ENV=production \
+    LICENSE_CACHE_DIR=/var/lib/localstack/cache \
+    GATEWAY_LISTEN=0.0.0.0:4566
+USER localstack
+VOLUME /var/lib/localstack
+EXPOSE 4566 4510-4559
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:4566/_localstack/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["tini", "--", "/opt/pro-activation/entrypoint/docker-entrypoint"]
+CMD ["pro-emulator"]

@@ -1,0 +1,23 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+type Env = Record<string, string | undefined>;
+
+export const IMAGE = 'localstack/localstack-pro';
+export const CONTAINER_NAME = 'localstack-main';
+export const GATEWAY_PORT = 4566;
+export const SERVICE_PORTS = '4510-4559';
+export const DEFAULT_HOST = 'localhost:4566';
+
+export function configDir(env: Env): string {
+  return env.LOCALSTACK_CONFIG_DIR || join(env.HOME || homedir(), '.localstack');
+}
+
+/** Host folder mounted at /var/lib/localstack; the container's license cache lands in its cache/ folder. */
+export function volumeDir(env: Env): string {
+  return env.LOCALSTACK_VOLUME_DIR || join(env.HOME || homedir(), '.cache', 'localstack', 'volume');
+}
+
+export function cachedLicensePath(env: Env): string {
+  return join(volumeDir(env), 'cache', 'license.json');
+}

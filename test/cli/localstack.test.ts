@@ -1,0 +1,228 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { generateLegacyKey, generateToken } from '../../src/core/credentials.ts';
+import { serialise } from '../../src/entrypoint/license-file.ts';
+import { baseEnv, start, waitFor, type Started } from '../helpers/entrypoint.ts';
+import { claimsFor, forge, testKey, writeJwks, type TestKey } from '../helpers/keys.ts';
+import { ROOT } from '../helpers/paths.ts';
+import { tempDir } from '../helpers/server.ts';
+
+const CLI = join(ROOT, 'dist/localstack.js');
+
+function cli(args: string[], env: Record<string, string>) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: 20_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A stand-in for docker that records its argv and environment, then exits with FAKE_DOCKER_EXIT. */
+function fakeDocker(dir: string): string {
+  const path = join(dir, 'fake-docker');
+  writeFileSync(path, `#!/usr/bin/env node
+const fs = require('node:fs');
+fs.writeFileSync(process.env.FAKE_DOCKER_RECORD, JSON.stringify({ argv: process.argv.slice(2), env: process.env }));
+process.exit(Number(process.env.FAKE_DOCKER_EXIT || 0));
+`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+let key: TestKey;
+before(async () => {
+  key = await testKey();
+});
+
+function home(extra: Record<string, string> = {}) {
+  const dir = tempDir('pa-home-');
+  return baseEnv({ HOME: dir, LOCALSTACK_CONFIG_DIR: join(dir, 'config'), LOCALSTACK_VOLUME_DIR: join(dir, 'volume'), ...extra });
+}
+
+describe('localstack auth', () => {
+  test('set-token checks offline, writes auth.json 0600 in a 0700 folder, prints the contract line', () => {
+    const env = home();
+    const token = generateToken('developer');
+    const r = cli(['auth', 'set-token', token], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'Token configured successfully\n');
+    const file = join(env.LOCALSTACK_CONFIG_DIR, 'auth.json');
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { LOCALSTACK_AUTH_TOKEN: token });
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(statSync(env.LOCALSTACK_CONFIG_DIR).mode & 0o777, 0o700);
+  });
+
+  test('a malformed token, a typo, or a legacy key is refused with the reason, and nothing is written', () => {
+    const env = home();
+    const token = generateToken('developer');
+    for (const bad of ['ls-nope', `${token.slice(0, -1)}${token.endsWith('a') ? 'b' : 'a'}`, generateLegacyKey()]) {
+      const r = cli(['auth', 'set-token', bad], env);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^Error: (the token is not valid|that is a legacy API key)/);
+      assert.ok(!r.stderr.includes(bad) || bad === 'ls-nope', 'the refused value is not echoed');
+    }
+    assert.ok(!existsSync(join(env.LOCALSTACK_CONFIG_DIR, 'auth.json')));
+  });
+
+  test('show-token is masked, --plain prints it, the environment wins and it says so; clear-token removes it', () => {
+    const env = home();
+    const token = generateToken('developer');
+    cli(['auth', 'set-token', token], env);
+    const masked = cli(['auth', 'show-token'], env);
+    assert.equal(masked.code, 0);
+    assert.ok(masked.stdout.includes(`Auth token: ${token.slice(0, 7)}…`));
+    assert.ok(masked.stdout.includes(join(env.LOCALSTACK_CONFIG_DIR, 'auth.json')));
+    assert.ok(!masked.stdout.includes(token));
+    assert.equal(cli(['auth', 'show-token', '--plain'], env).stdout, `${token}\n`);
+    const other = generateToken('ci');
+    const fromEnv = cli(['auth', 'show-token'], { ...env, LOCALSTACK_AUTH_TOKEN: other });
+    assert.ok(fromEnv.stdout.includes(`Auth token: ${other.slice(0, 9)}…`));
+    assert.match(fromEnv.stdout, /Source: +the LOCALSTACK_AUTH_TOKEN environment variable \(it wins over/);
+    assert.equal(cli(['auth', 'clear-token'], env).code, 0);
+    assert.ok(!existsSync(join(env.LOCALSTACK_CONFIG_DIR, 'auth.json')));
+    const none = cli(['auth', 'show-token'], env);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /No auth token configured\. Set one with: localstack auth set-token/);
+  });
+});
+
+describe('localstack start', () => {
+  test('docker run: token by name only, CI and LOCALSTACK_* forwarded, ports, volume, image', () => {
+    const env = home();
+    const dir = tempDir();
+    const record = join(dir, 'record.json');
+    const token = generateToken('developer');
+    cli(['auth', 'set-token', token], env);
+    const r = cli(['start'], { ...env, DOCKER_CMD: fakeDocker(dir), FAKE_DOCKER_RECORD: record, CI: 'true', LOCALSTACK_DEBUG: '1', UNRELATED: 'x' });
+    assert.equal(r.code, 0, r.stderr);
+    const { argv, env: dockerEnv } = JSON.parse(readFileSync(record, 'utf8'));
+    assert.ok(!argv.join(' ').includes(token), 'the token is never on the command line');
+    assert.equal(dockerEnv.LOCALSTACK_AUTH_TOKEN, token, 'its value is only in docker\'s environment');
+    const pairs = (flag: string) => argv.flatMap((a: string, i: number) => (a === flag ? [argv[i + 1]] : []));
+    assert.deepEqual(pairs('-e').sort(), ['CI', 'LOCALSTACK_AUTH_TOKEN', 'LOCALSTACK_DEBUG']);
+    assert.deepEqual(pairs('-p'), ['127.0.0.1:4566:4566', '127.0.0.1:4510-4559:4510-4559']);
+    assert.deepEqual(pairs('-v'), [`${env.LOCALSTACK_VOLUME_DIR}:/var/lib/localstack`]);
+    assert.equal(argv[0], 'run');
+    assert.equal(argv.at(-1), 'localstack/localstack-pro');
+    assert.ok(!argv.includes('-d'));
+  });
+
+  test('-d detaches and says how to follow the logs; IMAGE_NAME and the exit code of docker', () => {
+    const env = home({ LOCALSTACK_AUTH_TOKEN: generateToken('ci') });
+    const dir = tempDir();
+    const record = join(dir, 'record.json');
+    const docker = fakeDocker(dir);
+    const r = cli(['start', '-d'], { ...env, DOCKER_CMD: docker, FAKE_DOCKER_RECORD: record, IMAGE_NAME: 'registry.test/pro:1' });
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /Follow the logs with: .*fake-docker logs -f localstack-main/);
+    const { argv } = JSON.parse(readFileSync(record, 'utf8'));
+    assert.ok(argv.includes('-d'));
+    assert.equal(argv.at(-1), 'registry.test/pro:1');
+    assert.equal(cli(['start'], { ...env, DOCKER_CMD: docker, FAKE_DOCKER_RECORD: record, FAKE_DOCKER_EXIT: '7' }).code, 7);
+  });
+
+  test('a still-valid cached license is mounted read-only at /etc/localstack/conf.d/license.json; a stale one is not', async () => {
+    const token = generateToken('developer');
+    const env = home({ LOCALSTACK_AUTH_TOKEN: token });
+    const keys = writeJwks(tempDir(), [key.jwk]);
+    const cache = join(env.LOCALSTACK_VOLUME_DIR, 'cache');
+    mkdirSync(cache, { recursive: true });
+    const license = join(cache, 'license.json');
+    const dir = tempDir();
+    const record = join(dir, 'record.json');
+    const run = () => {
+      cli(['start'], { ...env, LICENSE_TRUSTED_KEYS: keys, DOCKER_CMD: fakeDocker(dir), FAKE_DOCKER_RECORD: record });
+      return JSON.parse(readFileSync(record, 'utf8')).argv as string[];
+    };
+    writeFileSync(license, serialise(await forge(key, claimsFor(token, Math.floor(Date.now() / 1000) - 60)), 'x', new Date()));
+    assert.ok(run().includes(`${license}:/etc/localstack/conf.d/license.json:ro`));
+    writeFileSync(license, serialise(await forge(key, claimsFor(token, Math.floor(Date.now() / 1000) - 90_000)), 'x', new Date()));
+    assert.ok(!run().some((a) => a.includes('/etc/localstack/conf.d')));
+  });
+
+  test('with no token anywhere it says how to set one and starts nothing', () => {
+    const env = home();
+    const dir = tempDir();
+    const record = join(dir, 'record.json');
+    const r = cli(['start'], { ...env, DOCKER_CMD: fakeDocker(dir), FAKE_DOCKER_RECORD: record });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /No auth token configured.*localstack auth set-token <TOKEN>/);
+    assert.ok(!existsSync(record));
+  });
+
+  test('a missing docker binary is a clear error', () => {
+    const r = cli(['start'], home({ LOCALSTACK_AUTH_TOKEN: generateToken('developer'), DOCKER_CMD: 'no-such-docker' }));
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cannot run no-such-docker: ENOENT\. Install Docker, or set DOCKER_CMD/);
+  });
+});
+
+describe('localstack status and license show', () => {
+  let product: Started;
+  let port: number;
+  const token = generateToken('developer');
+  let keys: string;
+  let licenseFile: string;
+
+  before(async () => {
+    keys = writeJwks(tempDir(), [key.jwk]);
+    licenseFile = join(tempDir(), 'license.json');
+    writeFileSync(licenseFile, serialise(await forge(key, claimsFor(token, Math.floor(Date.now() / 1000) - 3600)), 'x', new Date()));
+    product = start([join(ROOT, 'dist/pro-emulator.js')], baseEnv({ GATEWAY_LISTEN: '127.0.0.1:0', LICENSE_FILE: licenseFile, LICENSE_TRUSTED_KEYS: keys, LOCALSTACK_AUTH_TOKEN: token }), { command: process.execPath });
+    await waitFor(() => /Listening on 127\.0\.0\.1:\d+/.test(product.output()));
+    port = Number(/Listening on 127\.0\.0\.1:(\d+)/.exec(product.output())![1]);
+  });
+  after(async () => {
+    product.child.kill('SIGTERM');
+    await product.done;
+  });
+
+  test('status prints the health as a table with Pro services marked', () => {
+    const r = cli(['status'], home({ LOCALSTACK_HOST: `127.0.0.1:${port}` }));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /pro edition, version \d/);
+    assert.match(r.stdout, /^SERVICE +STATE$/m);
+    assert.match(r.stdout, /^xray \(pro\) +available$/m);
+    assert.match(r.stdout, /^s3 +available$/m);
+  });
+
+  test('status says so when nothing listens', async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const closed = (probe.address() as { port: number }).port;
+    await new Promise((r) => probe.close(r));
+    const r = cli(['status'], home({ LOCALSTACK_HOST: `127.0.0.1:${closed}` }));
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`LocalStack is not running at http://127\\.0\\.0\\.1:${closed}/_localstack/health \\(ECONNREFUSED\\)\\. Start it with: localstack start -d`));
+  });
+
+  test('license show: workspace, plan, type, expiry and offline validity left; none; expired; not genuine', async () => {
+    const env = home({ LOCALSTACK_AUTH_TOKEN: token, LICENSE_TRUSTED_KEYS: keys });
+    const none = cli(['license', 'show'], env);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /No cached license at .*Run `localstack start` once while online/);
+    const cache = join(env.LOCALSTACK_VOLUME_DIR, 'cache');
+    mkdirSync(cache, { recursive: true });
+    writeFileSync(join(cache, 'license.json'), readFileSync(licenseFile));
+    const ok = cli(['license', 'show'], env);
+    assert.equal(ok.code, 0, ok.stderr);
+    for (const line of [/Workspace: +Test \(ws-test\)/, /Plan: +pro/, /Type: +subscription/, /License expires: +2099-01-01/, /Offline validity: +2[23] h \d+ min left/]) assert.match(ok.stdout, line);
+    writeFileSync(join(cache, 'license.json'), serialise(await forge(key, claimsFor(token, Math.floor(Date.now() / 1000) - 90_000)), 'x', new Date()));
+    assert.match(cli(['license', 'show'], env).stderr, /cannot be used: expired \(older than 24 h\)/);
+    const other = await testKey();
+    writeFileSync(join(cache, 'license.json'), serialise(await forge(other, claimsFor(token, Math.floor(Date.now() / 1000))), 'x', new Date()));
+    assert.match(cli(['license', 'show'], env).stderr, /cannot be used: signed by an unknown key/);
+  });
+});
+
+test('--help on every command exits 0; an unknown command is a usage error (2)', () => {
+  const env = home();
+  for (const args of [['--help'], ['auth', '--help'], ['auth', 'set-token', '--help'], ['auth', 'show-token', '--help'], ['auth', 'clear-token', '--help'], ['start', '--help'], ['status', '--help'], ['license', '--help'], ['license', 'show', '--help']]) {
+    const r = cli(args, env);
+    assert.equal(r.code, 0, args.join(' '));
+    assert.match(r.stdout, /^Usage: localstack/);
+  }
+  assert.equal(cli(['frobnicate'], env).code, 2);
+  assert.equal(cli(['auth', 'set-token'], env).code, 2, 'missing argument');
+});

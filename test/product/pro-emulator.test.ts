@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { generateToken } from '../../src/core/credentials.ts';
+import { serialise } from '../../src/entrypoint/license-file.ts';
+import { healthOf } from '../../src/product/health.ts';
+import { baseEnv, start } from '../helpers/entrypoint.ts';
+import { claimsFor, forge, testKey, writeJwks, type TestKey } from '../helpers/keys.ts';
+import { ROOT } from '../helpers/paths.ts';
+import { tempDir } from '../helpers/server.ts';
+import { waitFor } from '../helpers/entrypoint.ts';
+
+let key: TestKey;
+let keys: string;
+const token = generateToken('developer');
+before(async () => {
+  key = await testKey();
+  keys = writeJwks(tempDir(), [key.jwk]);
+});
+
+async function withProduct(env: Record<string, string>, fn: (url: string) => Promise<void>) {
+  const p = start([join(ROOT, 'dist/pro-emulator.js')], baseEnv({ GATEWAY_LISTEN: '127.0.0.1:0', LICENSE_TRUSTED_KEYS: keys, ...env }), { command: process.execPath });
+  await waitFor(() => /Listening on 127\.0\.0\.1:\d+/.test(p.output()));
+  const url = `http://127.0.0.1:${/Listening on 127\.0\.0\.1:(\d+)/.exec(p.output())![1]}`;
+  try {
+    await fn(url);
+  } finally {
+    p.child.kill('SIGTERM');
+    const r = await p.done;
+    assert.equal(r.code, 0, 'clean shutdown on SIGTERM');
+  }
+  return p.output();
+}
+
+async function licenseFile(signer: TestKey, credential: string): Promise<string> {
+  const path = join(tempDir(), 'license.json');
+  writeFileSync(path, serialise(await forge(signer, claimsFor(credential, Math.floor(Date.now() / 1000) - 60, { features: ['xray', 'appsync'] })), 'x', new Date()));
+  return path;
+}
+
+test('with a verified license: Pro services listed, edition pro; HEAD answers 200', async () => {
+  const output = await withProduct({ LICENSE_FILE: await licenseFile(key, token), LOCALSTACK_AUTH_TOKEN: token, PRO_ACTIVATED: '1' }, async (url) => {
+    const health = await (await fetch(`${url}/_localstack/health`)).json();
+    assert.equal(health.edition, 'pro');
+    assert.equal(health.services.xray, 'available');
+    assert.equal(health.services.appsync, 'available');
+    assert.equal(health.services.s3, 'available');
+    assert.equal(health.services.ecs, undefined, 'only the licensed features');
+    assert.match(health.version, /^\d+\.\d+\.\d+/);
+    const head = await fetch(`${url}/_localstack/health`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal((await fetch(`${url}/`, { method: 'HEAD' })).status, 200);
+    assert.equal((await fetch(`${url}/nope`)).status, 404);
+  });
+  assert.match(output, /Pro features enabled for Test/);
+});
+
+test('PRO_ACTIVATED=1 alone is not trusted: a license signed by an unknown key, or for another credential, gives community', async () => {
+  for (const [file, why] of [[await licenseFile(await testKey(), token), /license\.unknown_key/], [await licenseFile(key, generateToken('developer')), /license\.credential_mismatch/]] as const) {
+    const output = await withProduct({ LICENSE_FILE: file, LOCALSTACK_AUTH_TOKEN: token, PRO_ACTIVATED: '1' }, async (url) => {
+      const health = await (await fetch(`${url}/_localstack/health`)).json();
+      assert.equal(health.edition, 'community');
+      assert.equal(health.services.xray, undefined);
+      assert.equal(health.services.s3, 'available');
+    });
+    assert.match(output, why);
+  }
+});
+
+test('without LICENSE_FILE it is the community edition', async () => {
+  await withProduct({ PRO_ACTIVATED: '0' }, async (url) => {
+    const health = await (await fetch(`${url}/_localstack/health`)).json();
+    assert.equal(health.edition, 'community');
+  });
+});
+
+test('healthOf ignores features that are not Pro services', () => {
+  const h = healthOf({ pro: true, claims: { features: ['xray', 'bitcoin-miner'] } as never }, '1');
+  assert.equal(h.services.xray, 'available');
+  assert.equal(h.services['bitcoin-miner'], undefined);
+});
