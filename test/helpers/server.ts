@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateLegacyKey, generateToken } from '../../src/core/credentials.ts';
 import { ROOT } from './paths.ts';
+import type { Health } from '../../src/product/health.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 
@@ -120,3 +121,8 @@ export const activationBody = (over: Record<string, unknown> = {}) => ({ product
 
 export const activateVia = (server: { url: string }, token: string, over: Record<string, unknown> = {}) =>
   api(server, 'POST', '/v1/license/activate', { token, body: activationBody(over) });
+
+/** GET a product's health JSON. */
+export async function getHealth(base: string): Promise<Health> {
+  return (await (await fetch(`${base}/_localstack/health`)).json()) as Health;
+}

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { baseEnv, start, waitFor } from '../helpers/entrypoint.ts';
 import { ROOT } from '../helpers/paths.ts';
-import { api, fixture, startServer, tempDir } from '../helpers/server.ts';
+import { api, fixture, getHealth, startServer, tempDir } from '../helpers/server.ts';
 
 interface FinalStage {
   copies: { from: string; to: string }[];
@@ -71,7 +71,7 @@ test('the final stage, assembled as the Dockerfile says, runs ENTRYPOINT + CMD w
     const container = start(['--pid', '--fork', '--mount-proc', tini, ...rest], env, { command: 'unshare' });
     await waitFor(() => container.output().includes('Ready.'), 15_000);
     assert.match(container.output(), /Successfully activated license lic-[\w-]+:subscription 🔑✅/);
-    const health = await (await fetch(`http://127.0.0.1:${port}/_localstack/health`)).json();
+    const health = await getHealth(`http://127.0.0.1:${port}`);
     assert.equal(health.edition, 'pro');
     assert.equal(health.services.xray, 'available');
     const pid1 = spawnSync('pgrep', ['-P', String(container.child.pid), '-x', 'tini'], { encoding: 'utf8' }).stdout.trim();

@@ -8,7 +8,7 @@ import { healthOf } from '../../src/product/health.ts';
 import { baseEnv, start } from '../helpers/entrypoint.ts';
 import { claimsFor, forge, testKey, writeJwks, type TestKey } from '../helpers/keys.ts';
 import { ROOT } from '../helpers/paths.ts';
-import { tempDir } from '../helpers/server.ts';
+import { getHealth, tempDir } from '../helpers/server.ts';
 import { waitFor } from '../helpers/entrypoint.ts';
 
 let key: TestKey;
@@ -41,7 +41,7 @@ async function licenseFile(signer: TestKey, credential: string): Promise<string>
 
 test('with a verified license: Pro services listed, edition pro; HEAD answers 200', async () => {
   const output = await withProduct({ LICENSE_FILE: await licenseFile(key, token), LOCALSTACK_AUTH_TOKEN: token, PRO_ACTIVATED: '1' }, async (url) => {
-    const health = await (await fetch(`${url}/_localstack/health`)).json();
+    const health = await getHealth(url);
     assert.equal(health.edition, 'pro');
     assert.equal(health.services.xray, 'available');
     assert.equal(health.services.appsync, 'available');
@@ -59,7 +59,7 @@ test('with a verified license: Pro services listed, edition pro; HEAD answers 20
 test('PRO_ACTIVATED=1 alone is not trusted: a license signed by an unknown key, or for another credential, gives community', async () => {
   for (const [file, why] of [[await licenseFile(await testKey(), token), /license\.unknown_key/], [await licenseFile(key, generateToken('developer')), /license\.credential_mismatch/]] as const) {
     const output = await withProduct({ LICENSE_FILE: file, LOCALSTACK_AUTH_TOKEN: token, PRO_ACTIVATED: '1' }, async (url) => {
-      const health = await (await fetch(`${url}/_localstack/health`)).json();
+      const health = await getHealth(url);
       assert.equal(health.edition, 'community');
       assert.equal(health.services.xray, undefined);
       assert.equal(health.services.s3, 'available');
@@ -70,7 +70,7 @@ test('PRO_ACTIVATED=1 alone is not trusted: a license signed by an unknown key, 
 
 test('without LICENSE_FILE it is the community edition', async () => {
   await withProduct({ PRO_ACTIVATED: '0' }, async (url) => {
-    const health = await (await fetch(`${url}/_localstack/health`)).json();
+    const health = await getHealth(url);
     assert.equal(health.edition, 'community');
   });
 });
