@@ -83,7 +83,13 @@ export async function activate(options: ActivateOptions = {}): Promise<Outcome> 
       throw error;
     }
     const { storeLicense } = await import('./license-file.ts');
-    const stored = await storeLicense(config.cacheDir, online.jws, config.apiEndpoint, now());
+    let stored: Awaited<ReturnType<typeof storeLicense>>;
+    try {
+      stored = await storeLicense(config.cacheDir, online.jws, config.apiEndpoint, now());
+    } catch (error) {
+      if (error instanceof ActivationError) return fail({ code: error.code, detail: error.message }, resolved);
+      throw error;
+    }
     if (stored.warning) warnings.push(stored.warning);
     return { activated: true, mode: 'online', licenseFile: stored.path, claims, warnings, config, credential: resolved };
   }

@@ -29,6 +29,7 @@ const TEXT: Record<string, (detail: string) => string> = {
     `The license server could not be reached and no usable cached license was found: ${d}. Check your network and proxy settings (HTTPS_PROXY); once activated online, a license stays valid offline for 24 h.`,
   'tls.failed': (d) =>
     `The TLS connection to the license server failed and no usable cached license was found: ${d}. If a proxy intercepts TLS, add its CA certificate with NODE_EXTRA_CA_CERTS.`,
+  'cache.unwritable': (d) => `The license was activated but cannot be stored: ${d}. Give the container a writable ${ENV.cacheDir} or temporary folder.`,
   'server.unexpected': (d) => `The license server gave an unexpected answer (${d}). Check ${ENV.apiEndpoint}, or try again later.`,
 };
 

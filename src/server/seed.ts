@@ -103,7 +103,19 @@ export function readSeed(path: string): Seed {
     throw new SeedError('seed.invalid', `${path}: ${fieldOf(error)}: ${error.message}${hint}`);
   }
   const seed = data as Seed;
+  const seen = new Map<string, string>();
+  const unique = (value: string | undefined, field: string) => {
+    if (!value) return;
+    const first = seen.get(value);
+    if (first) throw new SeedError('seed.invalid', `${path}: ${field}: the same credential as ${first}; every credential must be unique`);
+    seen.set(value, field);
+  };
   seed.workspaces.forEach((ws, i) => {
+    ws.members?.forEach((m, j) => {
+      unique(m.authToken, `workspaces[${i}].members[${j}].authToken`);
+      unique(m.legacyApiKey, `workspaces[${i}].members[${j}].legacyApiKey`);
+    });
+    ws.ciTokens?.forEach((t, j) => unique(t.token, `workspaces[${i}].ciTokens[${j}].token`));
     const licensed = (ws.members ?? []).filter((m) => m.licensed).length;
     if (ws.license?.seats !== undefined && licensed > ws.license.seats) {
       throw new SeedError('seed.invalid', `${path}: workspaces[${i}].members: ${licensed} licensed members but only ${ws.license.seats} seats`);

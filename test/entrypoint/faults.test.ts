@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createTcpServer, type Socket } from 'node:net';
+import { connect, createServer as createTcpServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { serialise } from '../../src/entrypoint/license-file.ts';
@@ -210,6 +210,59 @@ describe('offline fallback', () => {
       assert.equal(hits, 1, 'one handshake: not retried');
     } finally {
       tls.close();
+    }
+  });
+
+  test('HTTP_PROXY is honoured (through a real forward proxy), NO_PROXY bypasses it', async () => {
+    const tunnels: string[] = [];
+    // A forward proxy: absolute-URI requests are relayed, CONNECT is tunnelled.
+    const proxy = createHttpServer(async (req, res) => {
+      tunnels.push(new URL(req.url!).host);
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      const upstream = await fetch(req.url!, { method: req.method, headers: { authorization: req.headers.authorization!, 'content-type': 'application/json' }, body });
+      res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text());
+    });
+    proxy.on('connect', (req, client: Socket, head) => {
+      tunnels.push(req.url!);
+      const [host, port] = req.url!.split(':');
+      const upstream = connect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client).pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    const host = await listen(proxy);
+    try {
+      const r = await run(SHOW_ENV, env({ HTTP_PROXY: `http://${host}` }));
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(tunnels, [`127.0.0.1:${server.port}`]);
+      const bypass = await run(SHOW_ENV, env({ HTTP_PROXY: `http://${host}`, NO_PROXY: '127.0.0.1' }));
+      assert.equal(bypass.code, 0, bypass.stderr);
+      assert.equal(tunnels.length, 1, 'NO_PROXY went direct');
+    } finally {
+      proxy.close();
+    }
+  });
+
+  test('NODE_EXTRA_CA_CERTS: a TLS-intercepting proxy with its own CA in front of the real server is trusted', async () => {
+    const dir = tempDir();
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const terminator = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, async (req, res) => {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      const upstream = await fetch(`${server.url}${req.url}`, { method: req.method, headers: { authorization: req.headers.authorization!, 'content-type': 'application/json' }, body });
+      res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text());
+    });
+    const host = await listen(terminator);
+    try {
+      const r = await run(SHOW_ENV, env({ API_ENDPOINT: `https://${host}/v1`, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') }));
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(childView(r).mode, 'online');
+    } finally {
+      terminator.close();
     }
   });
 

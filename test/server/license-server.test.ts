@@ -360,6 +360,18 @@ describe('seed', () => {
     assert.equal(check.stdout.trim(), '0', 'nothing was imported');
   });
 
+  test('a seed that gives two members the same token is refused, naming both fields', () => {
+    const ff = fixture();
+    const seed = structuredClone(ff.seed) as { workspaces: { members: { authToken: string }[] }[] };
+    seed.workspaces[0].members[2].authToken = seed.workspaces[0].members[0].authToken;
+    const dir = tempDir();
+    writeFileSync(join(dir, 'seed.json'), JSON.stringify(seed));
+    const run = spawnSync(process.execPath, [join(ROOT, 'dist/license-server.js'), '--port', '0', '--data-dir', join(dir, 'd'), '--seed', join(dir, 'seed.json')], { encoding: 'utf8', timeout: 20_000 });
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /workspaces\[0\]\.members\[2\]\.authToken: the same credential as workspaces\[0\]\.members\[0\]\.authToken/);
+    assert.ok(!run.stderr.includes(ff.admin), 'the credential itself is not printed');
+  });
+
   test('a seed that is not JSON names the file', () => {
     const dir = tempDir();
     const file = join(dir, 'seed.json');
