@@ -35,13 +35,14 @@ export function decideActivation(input: {
   credential: Credential;
   principal: Principal;
   license: EffectiveLicense;
-  policy: LegacyPolicy;
+  /** Read only for legacy keys. */
+  policy: () => LegacyPolicy;
   request: ActivationRequest;
   issuer: string;
   now: Date;
 }): LicenseClaims {
   const { credential, principal, license, request, now } = input;
-  if (principal.kind === 'legacy') checkLegacyPolicy(input.policy, now);
+  if (principal.kind === 'legacy') checkLegacyPolicy(input.policy(), now);
   if (principal.kind === 'developer' && request.ci) {
     throw new ApiError(403, 'licensing.credentials.ci_token_required',
       'A developer auth token cannot be used in CI. Create a CI auth token (lsci-…) for this pipeline.');

@@ -158,7 +158,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     if (!principal) throw new ApiError(401, 'licensing.credentials.invalid', 'the credentials are unknown, rotated or deleted');
     const body = request.body as ActivationRequest;
     const claims = decideActivation({
-      credential, principal, license: accounts.effectiveLicense(principal.workspace), policy: accounts.legacyPolicy(),
+      credential, principal, license: accounts.effectiveLicense(principal.workspace), policy: () => accounts.legacyPolicy(),
       request: body, issuer: options.issuer, now,
     });
     const license = await signLicense(claims, keys);

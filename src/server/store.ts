@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
 export const DB_FILE = 'license.db';
+const ACTIVATION_BATCH = 256;
+const ACTIVATION_FLUSH_MS = 50;
 
 export type Role = 'owner' | 'admin' | 'member';
 
@@ -45,6 +47,8 @@ CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 export class Store {
   readonly db: DatabaseSync;
   private readonly stmts: Record<string, ReturnType<DatabaseSync['prepare']>> = {};
+  private pending: ActivationRow[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -84,6 +88,7 @@ export class Store {
   }
 
   close(): void {
+    this.flushActivations();
     this.db.close();
   }
 
@@ -132,11 +137,27 @@ export class Store {
       l.workspace_id, l.id, l.type, l.plan, l.seats, l.starts_at, l.expires_at);
   }
 
+  /** Activation records are written behind, a batch per transaction: one commit per activation would halve throughput. */
   recordActivation(a: ActivationRow) {
-    this.run('INSERT INTO activations (id, workspace_id, subject, at, ci, ci_provider, version, machine_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      a.id, a.workspace_id, a.subject, a.at, a.ci, a.ci_provider, a.version, a.machine_id);
+    this.pending.push(a);
+    if (this.pending.length >= ACTIVATION_BATCH) this.flushActivations();
+    else this.flushTimer ??= setTimeout(() => this.flushActivations(), ACTIVATION_FLUSH_MS).unref();
+  }
+  flushActivations() {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.transaction(() => {
+      for (const a of batch) {
+        this.run('INSERT INTO activations (id, workspace_id, subject, at, ci, ci_provider, version, machine_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          a.id, a.workspace_id, a.subject, a.at, a.ci, a.ci_provider, a.version, a.machine_id);
+      }
+    });
   }
   activations(workspaceId: string, limit: number) {
+    this.flushActivations();
     return this.all<ActivationRow>('SELECT * FROM activations WHERE workspace_id = ? ORDER BY at DESC LIMIT ?', workspaceId, limit);
   }
 
