@@ -58,7 +58,7 @@ test('every reason names a fix and keeps its detail', () => {
   for (const code of knownReasonCodes()) {
     const text = reasonText({ code, detail: 'DETAIL-X' });
     assert.ok(text.length > 40, code);
-    assert.match(text, /(Set|set|Use|Ask|Check|Copy|Renew|Switch|keep only|add|check|Remove)/, `${code}: ${text}`);
+    assert.match(text, /(Set|set|Use|Ask|Check|Copy|Renew|Switch|keep only|add|check|Remove|Give|Mount)/, `${code}: ${text}`);
   }
   assert.ok(reasonText({ code: 'offline.unavailable', detail: 'ECONNREFUSED; x: expired' }).includes('ECONNREFUSED; x: expired'));
 });
