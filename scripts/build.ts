@@ -22,5 +22,7 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   // Bundled CommonJS dependencies still call require(); give them one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  // proper-lockfile's graceful-fs patches the process-wide fs module and costs ~10 ms to load; one lock needs plain fs.
+  alias: { 'graceful-fs': 'node:fs' },
   logLevel: 'warning',
 });

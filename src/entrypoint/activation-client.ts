@@ -1,5 +1,5 @@
 import pRetry, { AbortError } from 'p-retry';
-import { EnvHttpProxyAgent, request } from 'undici';
+import { EnvHttpProxyAgent, request } from './http-client.ts';
 import { RETRY } from '../core/constants.ts';
 import type { Env } from './config.ts';
 import { classifyAnswer, describeNetworkError, isTlsError, type Answer } from './retry-policy.ts';
@@ -79,8 +79,8 @@ export async function activateOnline(options: OnlineOptions): Promise<OnlineResu
     const attemptMs = Math.max(1, Math.min(left, Math.max(left / 2, 1000)));
     let answer: Answer;
     try {
-      const res = await request(url, {
-        method: 'POST', dispatcher, signal, headersTimeout: attemptMs, bodyTimeout: attemptMs,
+      const res = await request(dispatcher, url, {
+        method: 'POST', signal, headersTimeout: attemptMs, bodyTimeout: attemptMs,
         headers: { authorization: `Bearer ${options.credential}`, 'content-type': 'application/json', accept: 'application/json' },
         body: payload,
       });
