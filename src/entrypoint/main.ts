@@ -23,10 +23,18 @@ function abortOnSignals(): () => void {
   };
 }
 
+/** Until the configuration is read (or when it is invalid), LOG_FORMAT is taken as it stands. */
+function rawFormat(env: NodeJS.ProcessEnv): LogFormat {
+  return { format: env[ENV.logFormat]?.trim().toLowerCase() === 'json' ? 'json' : 'text', color: false };
+}
+
+function logger(fmt: LogFormat) {
+  return (level: Level, message: string, extra?: Record<string, unknown>) => writeLog(renderLog(level, message, fmt, new Date(), extra));
+}
+
 function report(outcome: Outcome): void {
   const { config } = outcome;
-  const fmt: LogFormat = { format: config.logFormat, color: config.color };
-  const emit = (level: Level, message: string, extra?: Record<string, unknown>) => writeLog(renderLog(level, message, fmt, new Date(), extra));
+  const emit = logger({ format: config.logFormat, color: config.color });
   if (config.logLicenseIssues) for (const warning of outcome.warnings) emit('warn', warning);
   if (outcome.activated) {
     emit('info', renderSuccess(outcome.claims.lic, outcome.mode === 'offline' ? outcome.licenseFile : undefined));
@@ -40,8 +48,9 @@ function report(outcome: Outcome): void {
 }
 
 async function main(argv: string[]): Promise<number> {
+  const early = logger(rawFormat(process.env));
   if (argv.length === 0) {
-    writeLog(`docker-entrypoint: no command given\n${USAGE}`);
+    early('error', `docker-entrypoint: no command given. ${USAGE}`, { code: 'usage' });
     return EXIT.usage;
   }
   const stopAborting = abortOnSignals();
@@ -52,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
     outcome = await activate({ env: process.env, isTTY: process.stderr.isTTY === true });
   } catch (error) {
     if (error instanceof ConfigError) {
-      writeLog(`docker-entrypoint: ${error.message}`);
+      early('error', `docker-entrypoint: ${error.message}`, { code: error.code, variable: error.variable });
       return EXIT.usage;
     }
     throw error;
@@ -64,30 +73,31 @@ async function main(argv: string[]): Promise<number> {
   if (outcome.activated) env[ENV.licenseFile] = outcome.licenseFile;
   else delete env[ENV.licenseFile];
 
+  const { config } = outcome;
+  const log = logger({ format: config.logFormat, color: config.color });
   const { supervise } = await supervisor;
   let stopRefresh = () => {};
   if (outcome.activated) {
     const { refreshOnce, scheduleRefresh } = await import('./refresh.ts');
-    const { config } = outcome;
     const ci = await detectCi();
     const machineId = randomUUID();
     stopRefresh = scheduleRefresh(config.refreshIntervalMs, async () => {
       const result = await refreshOnce(config, process.env, outcome.credential.credential.value, ci, machineId);
-      if (result.ok || config.logLicenseIssues) writeLog(renderLog(result.ok ? 'info' : 'warn', result.message, { format: config.logFormat, color: config.color }, new Date()));
+      if (result.ok || config.logLicenseIssues) log(result.ok ? 'info' : 'warn', result.message);
     });
   }
   stopAborting();
   const [command, ...args] = argv;
-  const result = await supervise({ command: command!, args, env, shutdownTimeoutMs: outcome.config.shutdownTimeoutMs });
+  const result = await supervise({ command: command!, args, env, shutdownTimeoutMs: config.shutdownTimeoutMs });
   stopRefresh();
-  if (result.error) writeLog(`docker-entrypoint: ${result.error}`);
+  if (result.error) log('error', `docker-entrypoint: ${result.error}`, { code: 'command.failed' });
   return result.exitCode;
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    writeLog(`docker-entrypoint: internal error: ${(error as Error).stack ?? error}`);
+    logger(rawFormat(process.env))('error', `docker-entrypoint: internal error: ${(error as Error).stack ?? error}`, { code: 'internal' });
     process.exit(70);
   },
 );

@@ -148,6 +148,12 @@ describe('every banner reason, exit 55', () => {
     const success = JSON.parse(ok.stderr.trim());
     assert.equal(success.level, 'info');
     assert.match(success.message, /^Successfully activated license /);
+    const invalid = await run(['true'], env({ LOG_FORMAT: 'json', ACTIVATE_PRO: 'maybe' }));
+    assert.equal(invalid.code, 64);
+    assert.deepEqual({ ...JSON.parse(invalid.stderr), time: undefined, message: undefined }, { time: undefined, message: undefined, level: 'error', code: 'config.invalid', variable: 'ACTIVATE_PRO' });
+    const missing = await run(['no-such-command-here'], env({ LOG_FORMAT: 'json', LOCALSTACK_AUTH_TOKEN: f.admin }));
+    assert.equal(missing.code, 127);
+    for (const line of missing.stderr.trim().split('\n')) JSON.parse(line);
   });
 });
 
