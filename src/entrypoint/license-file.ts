@@ -94,6 +94,9 @@ async function writeLocked(dir: string, jws: string, endpoint: string, now: Date
   }
 }
 
+/** One private temporary folder per process, so refreshes replace the same fallback file. */
+let fallbackDir: string | undefined;
+
 /**
  * Stores a verified license in `<dir>/license.json` (mode 0600) under a proper-lockfile lock.
  * A folder that cannot be written is no failure: the license goes to a private temporary file.
@@ -104,8 +107,8 @@ export async function storeLicense(dir: string, jws: string, endpoint: string, n
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     try {
-      const tmpDir = mkdtempSync(join(tmpdir(), 'localstack-license-'));
-      const path = join(tmpDir, LICENSE_FILE_NAME);
+      fallbackDir ??= mkdtempSync(join(tmpdir(), 'localstack-license-'));
+      const path = join(fallbackDir, LICENSE_FILE_NAME);
       writeAtomic(path, serialise(jws, endpoint, now));
       return { path, warning: `cannot write the license cache in ${dir} (${code}); using ${path} for this container only` };
     } catch (cause) {
