@@ -1,5 +1,6 @@
-import { ENV, MOUNTED_LICENSE } from '../core/constants.ts';
-import { CONTAINER_NAME, GATEWAY_PORT, IMAGE, SERVICE_PORTS } from './settings.ts';
+import { CLI_DEFAULTS, ENV, MOUNTED_LICENSE } from '../core/constants.ts';
+
+const { containerName, gatewayPort, image, servicePorts } = CLI_DEFAULTS;
 
 type Env = Record<string, string | undefined>;
 
@@ -23,12 +24,12 @@ export function dockerRun(input: { env: Env; token: string; detach: boolean; vol
   for (const name of Object.keys(env)) {
     if (name === 'CI' || (name.startsWith('LOCALSTACK_') && !HOST_ONLY.has(name) && !name.endsWith('_FILE'))) forwarded.add(name);
   }
-  const args = ['run', '--rm', '--name', CONTAINER_NAME];
+  const args = ['run', '--rm', '--name', containerName];
   args.push(input.detach ? '-d' : input.tty ? '-it' : '-i');
-  args.push('-p', `127.0.0.1:${GATEWAY_PORT}:${GATEWAY_PORT}`, '-p', `127.0.0.1:${SERVICE_PORTS}:${SERVICE_PORTS}`);
+  args.push('-p', `127.0.0.1:${gatewayPort}:${gatewayPort}`, '-p', `127.0.0.1:${servicePorts}:${servicePorts}`);
   for (const name of [...forwarded].sort()) args.push('-e', name);
   args.push('-v', `${input.volume}:/var/lib/localstack`);
   if (input.license) args.push('-v', `${input.license}:${MOUNTED_LICENSE}:ro`);
-  args.push(env.IMAGE_NAME || IMAGE);
+  args.push(env.IMAGE_NAME || image);
   return { command: env.DOCKER_CMD || 'docker', args, env: { ...env, [ENV.authToken]: input.token } };
 }

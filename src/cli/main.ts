@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ENV } from '../core/constants.ts';
+import { CLI_DEFAULTS, ENV } from '../core/constants.ts';
 import { maskCredential } from '../core/credentials.ts';
 import { LicenseError } from '../core/errors.ts';
 import { verifyLicense } from '../core/license.ts';
@@ -13,7 +13,7 @@ import { authFilePath, clearToken, findToken, saveToken, validateToken } from '.
 import { dockerRun } from './docker-args.ts';
 import { CliError } from './errors.ts';
 import { describeLicense } from './license-info.ts';
-import { cachedLicensePath, CONTAINER_NAME, DEFAULT_HOST, volumeDir } from './settings.ts';
+import { cachedLicensePath, volumeDir } from './settings.ts';
 import { renderStatus, type HealthJson } from './status.ts';
 
 const env = process.env;
@@ -90,14 +90,14 @@ program.command('start')
     if (result.failed && result.exitCode === undefined) {
       throw new CliError('start.docker', `cannot run ${run.command}: ${(result as { code?: string }).code ?? result.shortMessage}. Install Docker, or set DOCKER_CMD (e.g. podman).`);
     }
-    if (options.detached && result.exitCode === 0) out(`LocalStack is starting in the background. Follow the logs with: ${run.command} logs -f ${CONTAINER_NAME}`);
+    if (options.detached && result.exitCode === 0) out(`LocalStack is starting in the background. Follow the logs with: ${run.command} logs -f ${CLI_DEFAULTS.containerName}`);
     process.exitCode = result.exitCode ?? 1;
   });
 
 program.command('status')
   .description('show the running LocalStack\'s services from its health endpoint')
   .action(async () => {
-    const url = `http://${env.LOCALSTACK_HOST || DEFAULT_HOST}/_localstack/health`;
+    const url = `http://${env.LOCALSTACK_HOST || CLI_DEFAULTS.host}/_localstack/health`;
     let health: HealthJson;
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(5000) });

@@ -3,11 +3,6 @@ import { join } from 'node:path';
 
 type Env = Record<string, string | undefined>;
 
-export const IMAGE = 'localstack/localstack-pro';
-export const CONTAINER_NAME = 'localstack-main';
-export const GATEWAY_PORT = 4566;
-export const SERVICE_PORTS = '4510-4559';
-export const DEFAULT_HOST = 'localhost:4566';
 
 export function configDir(env: Env): string {
   return env.LOCALSTACK_CONFIG_DIR || join(env.HOME || homedir(), '.localstack');

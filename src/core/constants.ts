@@ -76,3 +76,18 @@ export const PLAN_FEATURES: Record<string, readonly string[]> = {
 };
 
 export const WEBAPP_URL = 'https://app.localstack.cloud';
+
+/** license-server defaults (section 7). */
+export const SERVER_DEFAULTS = { host: '127.0.0.1', port: 8080, dataDir: './license-data', rateLimit: 60, bodyLimit: 64 * 1024 } as const;
+
+/** pro-emulator and the image: where the product listens (section 9). */
+export const GATEWAY_LISTEN_DEFAULT = '0.0.0.0:4566';
+
+/** The host CLI's docker run (section 8). */
+export const CLI_DEFAULTS = {
+  image: 'localstack/localstack-pro',
+  containerName: 'localstack-main',
+  gatewayPort: 4566,
+  servicePorts: '4510-4559',
+  host: 'localhost:4566',
+} as const;

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { createServer } from 'node:http';
+import { GATEWAY_LISTEN_DEFAULT } from '../core/constants.ts';
 import { VERSION } from '../core/version.ts';
 import { healthOf } from './health.ts';
 import { checkLicense, type LicenseState } from './license-check.ts';
 
-const DEFAULT_LISTEN = '0.0.0.0:4566';
 /** A license can end while the product runs; re-verify at most this often. */
 const RECHECK_MS = 60_000;
 
@@ -12,14 +12,14 @@ function parseListen(value: string): { host: string; port: number } {
   const first = value.split(',')[0].trim();
   const m = /^(?:\[?([^\]]*)\]?:)?(\d+)$/.exec(first);
   const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) throw new Error(`GATEWAY_LISTEN=${value} is invalid: use HOST:PORT such as 0.0.0.0:4566`);
+  if (!m || port > 65535) throw new Error(`GATEWAY_LISTEN=${value} is invalid: use HOST:PORT such as ${GATEWAY_LISTEN_DEFAULT}`);
   return { host: m[1] || '0.0.0.0', port };
 }
 
 async function main(): Promise<void> {
   let listen: { host: string; port: number };
   try {
-    listen = parseListen(process.env.GATEWAY_LISTEN || DEFAULT_LISTEN);
+    listen = parseListen(process.env.GATEWAY_LISTEN || GATEWAY_LISTEN_DEFAULT);
   } catch (error) {
     console.error(`pro-emulator: ${(error as Error).message}`);
     process.exit(64);

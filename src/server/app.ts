@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { SERVER_DEFAULTS } from '../core/constants.ts';
 import { normalizeCredential, parseCredential, hashCredential, type Credential } from '../core/credentials.ts';
 import { CredentialError } from '../core/errors.ts';
 import { signLicense } from '../core/license.ts';
@@ -10,7 +11,7 @@ import { RateLimiter } from './rate-limit.ts';
 import { rotateSigningKey, type SigningKeys } from './signing-keys.ts';
 import type { MemberRow, Role } from './store.ts';
 
-export const BODY_LIMIT = 64 * 1024;
+const BODY_LIMIT = SERVER_DEFAULTS.bodyLimit;
 
 export interface ServerOptions {
   accounts: Accounts;
@@ -20,7 +21,6 @@ export interface ServerOptions {
   adminToken?: string;
   issuer: string;
   clock: () => Date;
-  version: string;
 }
 
 const iso = { type: 'string', format: 'date-time' } as const;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { VERSION } from '../core/version.ts';
+import { SERVER_DEFAULTS } from '../core/constants.ts';
 import { Accounts } from './accounts.ts';
 import { buildServer, type ServerOptions } from './app.ts';
 import { CodedError } from '../core/errors.ts';
@@ -10,7 +10,8 @@ import { importSeed, readSeed } from './seed.ts';
 import { loadSigningKeys } from './signing-keys.ts';
 import { Store } from './store.ts';
 
-const USAGE = `usage: license-server [--host 127.0.0.1] [--port 8080] [--data-dir ./license-data] [--seed FILE] [--rate-limit N] [--issuer URL]
+const D = SERVER_DEFAULTS;
+const USAGE = `usage: license-server [--host ${D.host}] [--port ${D.port}] [--data-dir ${D.dataDir}] [--seed FILE] [--rate-limit N (default ${D.rateLimit})] [--issuer URL]
 
 Environment: ADMIN_TOKEN enables the admin API under /admin/v1.`;
 
@@ -18,11 +19,11 @@ function parse(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
     options: {
-      host: { type: 'string', default: '127.0.0.1' },
-      port: { type: 'string', default: '8080' },
-      'data-dir': { type: 'string', default: './license-data' },
+      host: { type: 'string', default: D.host },
+      port: { type: 'string', default: String(D.port) },
+      'data-dir': { type: 'string', default: D.dataDir },
       seed: { type: 'string' },
-      'rate-limit': { type: 'string', default: '60' },
+      'rate-limit': { type: 'string', default: String(D.rateLimit) },
       issuer: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -63,7 +64,7 @@ async function main(): Promise<number> {
   const keys = await loadSigningKeys(args.dataDir);
   const options: ServerOptions = {
     accounts, keys, dataDir: args.dataDir, rateLimit: args.rateLimit, adminToken: process.env.ADMIN_TOKEN || undefined,
-    issuer: args.issuer ?? '', clock, version: VERSION,
+    issuer: args.issuer ?? '', clock,
   };
   const app = buildServer(options);
   await app.listen({ host: args.host, port: args.port });
