@@ -11,7 +11,8 @@ import { generateToken } from '../src/core/credentials.ts';
 const root = join(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'pro-activation-demo-'));
 const children: ChildProcess[] = [];
-const say = (text: string) => console.log(`\n\u001b[1m== ${text}\u001b[0m`);
+const bold = process.stdout.isTTY && !process.env.NO_COLOR;
+const say = (text: string) => console.log(bold ? `\n\u001b[1m== ${text}\u001b[0m` : `\n== ${text}`);
 
 function freePort(): Promise<number> {
   const probe = createServer();
