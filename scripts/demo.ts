@@ -11,6 +11,8 @@ import { generateToken } from '../src/core/credentials.ts';
 const root = join(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'pro-activation-demo-'));
 const children: ChildProcess[] = [];
+// A reader that goes away (`npm run demo | head`) must not leave the servers running.
+process.stdout.on('error', () => {});
 const bold = process.stdout.isTTY && !process.env.NO_COLOR;
 const say = (text: string) => console.log(bold ? `\n\u001b[1m== ${text}\u001b[0m` : `\n== ${text}`);
 
