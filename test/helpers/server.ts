@@ -20,6 +20,12 @@ export interface RunningServer {
   kill: () => Promise<void>;
 }
 
+const running = new Set<ChildProcess>();
+// A failed test must not leave license servers behind.
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export function tempDir(prefix = 'pa-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
@@ -37,7 +43,11 @@ export async function startServer(options: { dataDir?: string; seed?: unknown; a
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  running.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => {
+    running.delete(child);
+    resolve();
+  }));
   const port = await new Promise<number>((resolve, reject) => {
     const check = () => {
       const m = /license server listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
