@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ENV } from '../core/constants.ts';
 import { normalizeCredential, parseCredential } from '../core/credentials.ts';
 import { CredentialError } from '../core/errors.ts';
-import { writeAtomic } from '../entrypoint/license-file.ts';
+import { writeAtomic } from '../core/files.ts';
 import { CliError } from './errors.ts';
 import { configDir } from './settings.ts';
 

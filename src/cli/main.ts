@@ -1,13 +1,10 @@
 #!/usr/bin/env node
-import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { CLI_DEFAULTS, ENV } from '../core/constants.ts';
 import { maskCredential } from '../core/credentials.ts';
-import { LicenseError } from '../core/errors.ts';
-import { verifyLicense } from '../core/license.ts';
 import { defaultTrustedKeysPath } from '../core/paths.ts';
 import { VERSION } from '../core/version.ts';
-import { describeRejection } from '../entrypoint/offline.ts';
+import { describeRejection, readCandidates, type Candidate } from '../entrypoint/offline.ts';
 import { describeNetworkError } from '../entrypoint/retry-policy.ts';
 import { authFilePath, clearToken, findToken, saveToken, validateToken } from './auth-file.ts';
 import { dockerRun } from './docker-args.ts';
@@ -22,16 +19,11 @@ const HOW_TO_SET = 'Set one with: localstack auth set-token <TOKEN>  (find it at
 
 const trustedKeys = () => env[ENV.trustedKeys] || defaultTrustedKeysPath();
 
-/** The cached license, verified; undefined with the reason when it cannot be used. */
-async function cachedLicense(token: string | undefined) {
+/** The cached license, verified as the entrypoint's offline path verifies it. */
+async function cachedLicense(token: string | undefined): Promise<{ path: string; candidate?: Candidate }> {
   const path = cachedLicensePath(env);
-  if (!existsSync(path)) return { path, why: 'none' as const };
-  try {
-    return { path, verified: await verifyLicense(path, { keys: trustedKeys(), credential: token, now: new Date() }) };
-  } catch (error) {
-    if (error instanceof LicenseError) return { path, why: describeRejection(error.code), error };
-    throw error;
-  }
+  const [candidate] = await readCandidates([path], { keys: trustedKeys(), credential: token, now: new Date() });
+  return { path, candidate };
 }
 
 const program = new Command('localstack')
@@ -83,7 +75,7 @@ program.command('start')
     const cached = await cachedLicense(found.token);
     const run = dockerRun({
       env, token: found.token, detach: options.detached === true, volume: volumeDir(env), tty: process.stdin.isTTY === true,
-      license: 'verified' in cached ? cached.path : undefined,
+      license: cached.candidate && 'verified' in cached.candidate ? cached.path : undefined,
     });
     const { execa } = await import('execa');
     const result = await execa(run.command, run.args, { env: run.env, extendEnv: false, stdio: 'inherit', reject: false });
@@ -115,13 +107,13 @@ program.command('license').description('inspect the cached license')
   .command('show')
   .description('verify and describe the cached license (workspace, plan, expiry, offline validity left)')
   .action(async () => {
-    const cached = await cachedLicense(findToken(env)?.token);
-    if ('verified' in cached && cached.verified) {
-      out(describeLicense(cached.path, cached.verified.claims, new Date()));
-      return;
+    const { path, candidate } = await cachedLicense(findToken(env)?.token);
+    if (!candidate) throw new CliError('license.none', `No cached license at ${path}. Run \`localstack start\` once while online to activate one.`);
+    if ('rejected' in candidate) {
+      const { code, message } = candidate.rejected;
+      throw new CliError('license.unusable', `The cached license at ${path} cannot be used: ${describeRejection(code)} (${message}). Run \`localstack start\` while online to renew it.`);
     }
-    if (cached.why === 'none') throw new CliError('license.none', `No cached license at ${cached.path}. Run \`localstack start\` once while online to activate one.`);
-    throw new CliError('license.unusable', `The cached license at ${cached.path} cannot be used: ${cached.why} (${cached.error?.message}). Run \`localstack start\` while online to renew it.`);
+    out(describeLicense(path, candidate.verified.claims, new Date()));
   });
 
 try {

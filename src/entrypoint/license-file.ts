@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
+import { writeAtomic } from '../core/files.ts';
 import { LICENSE_FILE_FORMAT, LICENSE_FILE_NAME, LOCK_STALE_MS } from '../core/constants.ts';
 import type { LicenseClaims } from '../core/license.ts';
 import { ActivationError } from './errors.ts';
@@ -50,24 +50,6 @@ function readCache(path: string): CacheFile | undefined {
     return typeof parsed.license === 'string' ? parsed : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** Temp file in the same folder, fsync, rename: readers see the old file or the new one, never a torn one. */
-export function writeAtomic(path: string, content: string): void {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    const fd = openSync(tmp, 'wx', 0o600);
-    try {
-      writeSync(fd, content);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (error) {
-    rmSync(tmp, { force: true });
-    throw error;
   }
 }
 

@@ -48,7 +48,7 @@ export function summariseRejections(candidates: Candidate[]): string {
 }
 
 /** Verifies every existing candidate file; a corrupt or foreign file is a rejection, never a crash. */
-export async function readCandidates(paths: string[], options: { keys: Jwks | string; credential: string; now: Date }): Promise<Candidate[]> {
+export async function readCandidates(paths: string[], options: { keys: Jwks | string; credential?: string; now: Date }): Promise<Candidate[]> {
   const found = paths.filter((p) => existsSync(p));
   return Promise.all(found.map(async (path): Promise<Candidate> => {
     try {

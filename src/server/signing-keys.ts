@@ -1,7 +1,8 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { LICENSE_ALG } from '../core/constants.ts';
+import { writeAtomic } from '../core/files.ts';
 import type { Jwks } from '../core/license.ts';
 import { ServerConfigError } from './errors.ts';
 
@@ -33,19 +34,12 @@ function publicHalf({ d: _d, ...pub }: JWK & { kid: string }): JWK & { kid: stri
 }
 
 function writeKeyFile(dataDir: string, file: KeyFile): void {
-  const path = join(dataDir, KEY_FILE);
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(file, null, 2), { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
+  writeAtomic(join(dataDir, KEY_FILE), JSON.stringify(file, null, 2), 0o600);
 }
 
 function writePublicJwks(dataDir: string, jwks: Jwks): void {
-  const path = join(dataDir, PUBLIC_JWKS);
   mkdirSync(join(dataDir, 'public'), { recursive: true, mode: 0o755 });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(jwks, null, 2)}\n`, { mode: 0o644 });
-  renameSync(tmp, path);
+  writeAtomic(join(dataDir, PUBLIC_JWKS), `${JSON.stringify(jwks, null, 2)}\n`, 0o644);
 }
 
 async function materialise(dataDir: string, file: KeyFile): Promise<SigningKeys> {
