@@ -65,10 +65,6 @@ export function parseCredential(value: string): Credential {
   throw new CredentialError('credentials.malformed', 'the value is neither an auth token (ls-… or lsci-…) nor a 10-character legacy API key');
 }
 
-export function isAuthToken(credential: Credential): boolean {
-  return credential.kind !== 'legacy';
-}
-
 /** The displayable form: the prefix and at most 4 further characters, then an ellipsis. */
 export function maskCredential(value: string): string {
   const prefix = value.startsWith(PREFIX.ci) ? PREFIX.ci : value.startsWith(PREFIX.developer) ? PREFIX.developer : '';

@@ -11,6 +11,3 @@ export class ConfigError extends CodedError {
 
 /** Why activation did not succeed; `code` selects the banner's reason. */
 export class ActivationError extends CodedError {}
-
-/** The activation was aborted by a signal (the entrypoint exits 128 + n). */
-export class AbortedError extends CodedError {}

@@ -15,7 +15,7 @@ export function exitCodeOf(result: { exitCode?: number; signal?: string; code?: 
   if (result.signal) return EXIT.signalBase + (constants.signals[result.signal as keyof typeof constants.signals] ?? 0);
   if (typeof result.exitCode === 'number') return result.exitCode;
   if (result.code === 'ENOENT') return EXIT.notFound;
-  if (result.code === 'EACCES' || result.code === 'ENOEXEC' || result.code === 'EISDIR') return EXIT.notExecutable;
+  // EACCES, ENOEXEC, EISDIR and the rest: it exists but cannot be run.
   return EXIT.notExecutable;
 }
 
