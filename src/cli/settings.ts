@@ -3,7 +3,6 @@ import { join } from 'node:path';
 
 type Env = Record<string, string | undefined>;
 
-
 export function configDir(env: Env): string {
   return env.LOCALSTACK_CONFIG_DIR || join(env.HOME || homedir(), '.localstack');
 }

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ENV, PRODUCT } from '../core/constants.ts';
+import { ENV } from '../core/constants.ts';
 import { maskCredential } from '../core/credentials.ts';
 import { defaultTrustedKeysPath } from '../core/paths.ts';
-import { LicenseError } from '../core/errors.ts';
-import { loadJwks, verifyLicense, type Jwks, type LicenseClaims } from '../core/license.ts';
-import { VERSION } from '../core/version.ts';
+import { loadJwks, type Jwks, type LicenseClaims } from '../core/license.ts';
 import { readConfig, type Config, type Env } from './config.ts';
 import { resolveCredential, type CiEnvironment, type ResolvedCredential } from './credentials.ts';
 import { ActivationError, ConfigError } from './errors.ts';
@@ -23,6 +21,8 @@ export interface ActivateOptions {
   signal?: AbortSignal;
   /** CI detection; defaults to ci-info over the process environment. */
   ci?: CiEnvironment;
+  /** Sent with the activation; random per container start (the default), and reused by refreshes. */
+  machineId?: string;
   isTTY?: boolean;
   /** Offline candidates other than the cache (tests point them elsewhere). */
   paths?: { mounted: string; baked: string };
@@ -68,30 +68,14 @@ export async function activate(options: ActivateOptions = {}): Promise<Outcome> 
     warnings.push(`${resolved.source} holds a legacy API key (${maskCredential(value)}); legacy keys are being sunset. Switch to ${ENV.authToken}.`);
   }
 
-  const { activateOnline } = await import('./activation-client.ts');
-  const online = await activateOnline({
-    endpoint: config.apiEndpoint, credential: value, timeoutMs: config.activationTimeoutMs, env, signal: options.signal,
-    body: { product: PRODUCT, version: VERSION, ci: ci.isCI, ciProvider: ci.name, machineId: randomUUID() },
+  const { fetchLicense } = await import('./online-license.ts');
+  const online = await fetchLicense({
+    config, env, credential: value, keys, ci, machineId: options.machineId ?? randomUUID(), now, signal: options.signal,
   });
-  if (online.kind === 'definitive') return fail(online.reason, resolved);
-  if (online.kind === 'license') {
-    let claims: LicenseClaims;
-    try {
-      ({ claims } = await verifyLicense(online.jws, { keys, credential: value, now: now() }));
-    } catch (error) {
-      if (error instanceof LicenseError) return fail({ code: 'license.not_genuine', detail: `${error.message} [${error.code}]` }, resolved);
-      throw error;
-    }
-    const { storeLicense } = await import('./license-file.ts');
-    let stored: Awaited<ReturnType<typeof storeLicense>>;
-    try {
-      stored = await storeLicense(config.cacheDir, online.jws, config.apiEndpoint, now());
-    } catch (error) {
-      if (error instanceof ActivationError) return fail({ code: error.code, detail: error.message }, resolved);
-      throw error;
-    }
-    if (stored.warning) warnings.push(stored.warning);
-    return { activated: true, mode: 'online', licenseFile: stored.path, claims, warnings, config, credential: resolved };
+  if (online.kind === 'refused') return fail(online.reason, resolved);
+  if (online.kind === 'stored') {
+    if (online.stored.warning) warnings.push(online.stored.warning);
+    return { activated: true, mode: 'online', licenseFile: online.stored.path, claims: online.claims, warnings, config, credential: resolved };
   }
 
   const candidates = await readCandidates(candidatePaths(config.cacheDir, options.paths), { keys, credential: value, now: now() });

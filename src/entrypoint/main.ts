@@ -56,9 +56,12 @@ async function main(argv: string[]): Promise<number> {
   const stopAborting = abortOnSignals();
   // Loaded while the activation request is in flight: a real license server is a round trip away.
   const supervisor = import('./supervisor.ts');
+  // Detected once, sent with the activation and with every refresh of this container.
+  const ci = await detectCi();
+  const machineId = randomUUID();
   let outcome: Outcome;
   try {
-    outcome = await activate({ env: process.env, isTTY: process.stderr.isTTY === true });
+    outcome = await activate({ env: process.env, isTTY: process.stderr.isTTY === true, ci, machineId });
   } catch (error) {
     if (error instanceof ConfigError) {
       early('error', `docker-entrypoint: ${error.message}`, { code: error.code, variable: error.variable });
@@ -79,8 +82,6 @@ async function main(argv: string[]): Promise<number> {
   let stopRefresh = () => {};
   if (outcome.activated) {
     const { refreshOnce, scheduleRefresh } = await import('./refresh.ts');
-    const ci = await detectCi();
-    const machineId = randomUUID();
     stopRefresh = scheduleRefresh(config.refreshIntervalMs, async () => {
       const result = await refreshOnce(config, process.env, outcome.credential.credential.value, ci, machineId);
       if (result.ok || config.logLicenseIssues) log(result.ok ? 'info' : 'warn', result.message);

@@ -1,10 +1,6 @@
-import { PRODUCT } from '../core/constants.ts';
-import { verifyLicense } from '../core/license.ts';
-import { VERSION } from '../core/version.ts';
-import { activateOnline } from './activation-client.ts';
 import type { Config, Env } from './config.ts';
 import type { CiEnvironment } from './credentials.ts';
-import { storeLicense } from './license-file.ts';
+import { fetchLicense } from './online-license.ts';
 import { reasonText } from './reasons.ts';
 
 /** ±10 %: containers started together do not refresh together. */
@@ -15,15 +11,11 @@ export function refreshDelay(intervalMs: number, random: number): number {
 /** One online refresh; resolves with a line to log, never rejects. */
 export async function refreshOnce(config: Config, env: Env, credential: string, ci: CiEnvironment, machineId: string): Promise<{ ok: boolean; message: string }> {
   try {
-    const online = await activateOnline({
-      endpoint: config.apiEndpoint, credential, timeoutMs: config.activationTimeoutMs, env,
-      body: { product: PRODUCT, version: VERSION, ci: ci.isCI, ciProvider: ci.name, machineId },
-    });
+    const online = await fetchLicense({ config, env, credential, keys: config.trustedKeys, ci, machineId, now: () => new Date() });
     if (online.kind === 'unreachable') return { ok: false, message: `license refresh failed: ${online.detail}; the cached license stays in use` };
-    if (online.kind === 'definitive') return { ok: false, message: `license refresh refused: ${reasonText(online.reason)}` };
-    const { claims } = await verifyLicense(online.jws, { keys: config.trustedKeys, credential, now: new Date() });
-    const stored = await storeLicense(config.cacheDir, online.jws, config.apiEndpoint, new Date());
-    return { ok: true, message: `License refreshed: ${claims.lic.id} valid offline until ${new Date(claims.exp * 1000).toISOString()} (${stored.path})` };
+    if (online.kind === 'refused') return { ok: false, message: `license refresh refused: ${reasonText(online.reason)}` };
+    const until = new Date(online.claims.exp * 1000).toISOString();
+    return { ok: true, message: `License refreshed: ${online.claims.lic.id} valid offline until ${until} (${online.stored.path})` };
   } catch (error) {
     return { ok: false, message: `license refresh failed: ${(error as Error).message}` };
   }
