@@ -6,6 +6,7 @@ import { CredentialError } from '../core/errors.ts';
 import { signLicense } from '../core/license.ts';
 import { Accounts, CI_MANAGERS, ROLES, type LegacyPolicy } from './accounts.ts';
 import { decideActivation, type ActivationRequest } from './activation.ts';
+import { consolePlugin, SqliteConsoleStore } from './console/index.ts';
 import { ApiError } from './errors.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { rotateSigningKey, type SigningKeys } from './signing-keys.ts';
@@ -135,6 +136,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const value = bearer(request);
     if (!value || !sameSecret(value, options.adminToken)) throw new ApiError(401, 'auth.invalid', 'send the admin token as "Authorization: Bearer …"');
   };
+
+  app.register(consolePlugin, { accounts, clock, adminToken: options.adminToken, store: new SqliteConsoleStore(accounts.store.db) });
 
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/.well-known/jwks.json', async () => keys.jwks);

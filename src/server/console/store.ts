@@ -1,0 +1,90 @@
+import type { DatabaseSync } from 'node:sqlite';
+
+type Awaitable<T> = T | Promise<T>;
+
+/** token_box: the member's developer token sealed with the key its password gives (passwords.ts); null when unknown. */
+export interface Login { member_id: string; email: string; password_hash: string; token_box: string | null; created_at: string }
+/** key_box: the member's password key sealed with a key from the cookie, which the server does not keep. */
+export interface Session { id_hash: string; member_id: string; key_box: string; created_at: string; expires_at: string }
+/** token_box: the new member's developer token sealed with a key from the code, when the console created it. */
+export interface Invitation { code_hash: string; member_id: string; token_box: string | null; created_at: string; expires_at: string }
+
+/**
+ * What the console keeps of its own: passwords, sessions, invitations. Accounts, seats and tokens stay in
+ * the server's account model. Every method may be async so that a PostgreSQL backend can implement it.
+ */
+export interface ConsoleStore {
+  loginsByEmail(email: string): Awaitable<Login[]>;
+  login(memberId: string): Awaitable<Login | undefined>;
+  /** Sets (or replaces) the password of one membership. */
+  setLogin(login: Login): Awaitable<void>;
+  setTokenBox(memberId: string, tokenBox: string | null): Awaitable<void>;
+  createSession(session: Session): Awaitable<void>;
+  session(idHash: string): Awaitable<Session | undefined>;
+  deleteSession(idHash: string): Awaitable<void>;
+  deleteSessionsOf(memberId: string): Awaitable<void>;
+  deleteExpiredSessions(nowIso: string): Awaitable<void>;
+  createInvitation(invitation: Invitation): Awaitable<void>;
+  /** One-time: the invitation is gone once taken, and an expired one is never returned. */
+  takeInvitation(codeHash: string, nowIso: string): Awaitable<Invitation | undefined>;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS console_logins (
+  member_id TEXT PRIMARY KEY, email TEXT NOT NULL, password_hash TEXT NOT NULL, token_box TEXT, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS console_logins_email ON console_logins (email);
+CREATE TABLE IF NOT EXISTS console_sessions (
+  id_hash TEXT PRIMARY KEY, member_id TEXT NOT NULL, key_box TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS console_sessions_member ON console_sessions (member_id);
+CREATE TABLE IF NOT EXISTS console_invitations (
+  code_hash TEXT PRIMARY KEY, member_id TEXT NOT NULL, token_box TEXT, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+`;
+
+/** The console's tables on the server's SQLite database (same file, own tables, created at start). */
+export class SqliteConsoleStore implements ConsoleStore {
+  private readonly db: DatabaseSync;
+  constructor(db: DatabaseSync) {
+    this.db = db;
+    db.exec(SCHEMA);
+  }
+
+  loginsByEmail(email: string) {
+    return this.db.prepare('SELECT * FROM console_logins WHERE email = ? ORDER BY created_at').all(email) as unknown as Login[];
+  }
+  login(memberId: string) {
+    return this.db.prepare('SELECT * FROM console_logins WHERE member_id = ?').get(memberId) as unknown as Login | undefined;
+  }
+  setLogin(l: Login) {
+    this.db.prepare(`INSERT INTO console_logins (member_id, email, password_hash, token_box, created_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (member_id) DO UPDATE SET email = excluded.email, password_hash = excluded.password_hash, token_box = excluded.token_box`)
+      .run(l.member_id, l.email, l.password_hash, l.token_box, l.created_at);
+  }
+  setTokenBox(memberId: string, tokenBox: string | null) {
+    this.db.prepare('UPDATE console_logins SET token_box = ? WHERE member_id = ?').run(tokenBox, memberId);
+  }
+  createSession(s: Session) {
+    this.db.prepare('INSERT INTO console_sessions (id_hash, member_id, key_box, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+      .run(s.id_hash, s.member_id, s.key_box, s.created_at, s.expires_at);
+  }
+  session(idHash: string) {
+    return this.db.prepare('SELECT * FROM console_sessions WHERE id_hash = ?').get(idHash) as unknown as Session | undefined;
+  }
+  deleteSession(idHash: string) {
+    this.db.prepare('DELETE FROM console_sessions WHERE id_hash = ?').run(idHash);
+  }
+  deleteSessionsOf(memberId: string) {
+    this.db.prepare('DELETE FROM console_sessions WHERE member_id = ?').run(memberId);
+  }
+  deleteExpiredSessions(nowIso: string) {
+    this.db.prepare('DELETE FROM console_sessions WHERE expires_at <= ?').run(nowIso);
+  }
+  createInvitation(i: Invitation) {
+    this.db.prepare('INSERT INTO console_invitations (code_hash, member_id, token_box, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+      .run(i.code_hash, i.member_id, i.token_box, i.created_at, i.expires_at);
+  }
+  takeInvitation(codeHash: string, nowIso: string) {
+    // DELETE … RETURNING is one statement: two tabs racing for one code cannot both win.
+    const row = this.db.prepare('DELETE FROM console_invitations WHERE code_hash = ? RETURNING *').get(codeHash) as unknown as Invitation | undefined;
+    return row && row.expires_at > nowIso ? row : undefined;
+  }
+}
