@@ -71,9 +71,9 @@ pre { background: var(--ink); color: #f3f1ff; padding: 12px 14px; border-radius:
 .secret { display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-start; margin: 8px 0; }
 .secret details { flex: 1 1 280px; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; }
 .secret summary { cursor: pointer; } .secret .mask { font-family: ui-monospace, Menlo, Consolas, monospace; }
-.secret .reveal { color: var(--brand); text-decoration: underline; margin-left: 8px; }
-.secret details[open] .mask, .secret details[open] .reveal { display: none; }
-.secret details[open] summary::after { content: 'Hide'; color: var(--brand); text-decoration: underline; }
+.secret .reveal, .secret .hide { color: var(--brand); text-decoration: underline; margin-left: 8px; }
+.secret .hide, .secret details[open] .mask, .secret details[open] .reveal { display: none; }
+.secret details[open] .hide { display: inline; margin-left: 0; }
 .secret .value { display: block; word-break: break-all; padding-top: 4px; }
 details.confirm { margin: 12px 0; } details.confirm summary { list-style: none; } details.confirm summary::-webkit-details-marker { display: none; }
 .confirm-body { border-left: 4px solid var(--danger); padding: 4px 0 4px 12px; margin-top: 8px; }

@@ -12,7 +12,7 @@ export function secret(id: string, label: string, value: string, mask: string): 
   return html`
     <div class="secret">
       <details>
-        <summary><span class="mask" aria-hidden="true">${mask}</span> <span class="reveal">Reveal ${label}</span></summary>
+        <summary><span class="mask" aria-hidden="true">${mask}</span> <span class="reveal">Reveal ${label}</span><span class="hide">Hide ${label}</span></summary>
         <code id=${id} class="value">${value}</code>
       </details>
       <button type="button" class="copy" data-copy=${id} hidden>Copy ${label}</button>
