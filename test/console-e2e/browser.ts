@@ -33,14 +33,13 @@ mkdirSync(ARTIFACTS, { recursive: true });
 export const paints: Record<string, number> = {};
 
 /** The page's first contentful paint (ms from navigation start), as the browser measured it. */
-export async function firstPaint(page: Page, name: string): Promise<number> {
+export async function firstPaint(page: Page, _name: string): Promise<number> {
   const ms = await page.evaluate(() => {
     const entries = performance.getEntriesByType('paint');
     const e = entries.find((p) => p.name === 'first-contentful-paint') ?? entries.find((p) => p.name === 'first-paint');
     return e ? e.startTime : -1;
   });
-  paints[name] = Math.round(ms * 10) / 10;
-  return ms;
+  return Math.round(ms * 10) / 10;
 }
 
 /** A full-page screenshot at desktop and at phone width. */

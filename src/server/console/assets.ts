@@ -98,7 +98,14 @@ td.actions details.confirm { margin: 0 0 6px; }
   .top, nav ul, main { padding-left: 14px; padding-right: 14px; }
   h1 { font-size: 1.35rem; }
   th, td { padding: 8px; }
+  /* Wide tables become one card per row, each cell named by its column. */
+  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.stack tr { display: block; border-bottom: 1px solid var(--line); padding: 6px 0; }
+  table.stack tr:last-child { border-bottom: 0; }
+  table.stack th, table.stack td { display: block; border: 0; padding: 4px 12px; }
+  table.stack td[data-label]::before { content: attr(data-label); display: block; font-size: .8rem; color: var(--muted); }
 }
+.inline-form .field.compact { flex: 0 0 auto; }
 `;
 
 export interface Asset { body: string; type: string; etag: string }

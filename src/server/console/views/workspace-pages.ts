@@ -94,16 +94,16 @@ export const authTokensPage = (input: Base & {
 function ciControls(csrf: string, tokens: CiTokenView[]): Markup {
   return html`
     ${tokens.length === 0 ? html`<p>No CI tokens yet.</p>` : html`
-      <div class="table-wrap"><table>
+      <div class="table-wrap"><table class="stack">
         <caption class="sr">CI auth tokens of this workspace</caption>
         <thead><tr><th scope="col">Name</th><th scope="col">Token</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span class="sr">Actions</span></th></tr></thead>
         <tbody>
           ${tokens.map((t) => html`
             <tr>
               <th scope="row">${t.name}</th>
-              <td><code>${t.mask}</code></td>
-              <td>${when(t.createdAt)}</td>
-              <td>${t.lastUsed ? when(t.lastUsed) : 'never'}</td>
+              <td data-label="Token"><code>${t.mask}</code></td>
+              <td data-label="Created">${when(t.createdAt)}</td>
+              <td data-label="Last used">${t.lastUsed ? when(t.lastUsed) : 'never'}</td>
               <td class="actions">
                 ${confirmAction({ open: `Rotate ${t.name}…`, csrf, action: `/workspace/ci-tokens/${encodeURIComponent(t.id)}/rotate`, button: `Rotate ${t.name} now`, danger: true,
                   warning: `The old value of ${t.name} stops working at once; update the pipelines that use it.` })}
@@ -139,10 +139,10 @@ export const membersPage = (input: Base & {
       </div>`}
     <p class="seats" id="seats">${seatLine(input.seats)}</p>
     ${!input.manage && alert('info', `Your role (${input.viewer.role}) can see the members but not change them; ask a workspace admin or owner.`)}
-    <div class="table-wrap"><table>
+    <div class="table-wrap"><table class="stack">
       <caption class="sr">Members of this workspace</caption>
       <thead><tr><th scope="col">Member</th><th scope="col">Role</th><th scope="col">Seat</th><th scope="col">Last activation</th></tr></thead>
-      <tbody>${input.members.map((m) => memberRow(m, input.manage, input.csrf))}</tbody>
+      <tbody>${input.members.map((m) => memberRow(m, input.manage, input.csrf, input.viewer.role === 'owner'))}</tbody>
     </table></div>
     ${input.manage && html`
       <section aria-labelledby="invite-h">
@@ -150,7 +150,7 @@ export const membersPage = (input: Base & {
         <form method="post" action="/workspace/members" class="inline-form">
           ${csrfField(input.csrf)}
           ${field({ id: 'invite-email', label: 'Email', name: 'email', type: 'email', autocomplete: 'off' })}
-          <div class="field"><label for="invite-role">Role</label>
+          <div class="field compact"><label for="invite-role">Role</label>
             <select id="invite-role" name="role">${roleOptions('member', input.viewer.role === 'owner')}</select></div>
           <button type="submit" class="primary">Invite member</button>
         </form>
@@ -166,25 +166,25 @@ function seatLine(s: { used: number; bought: number | null; trial: boolean }): s
 const roleOptions = (current: string, owner: boolean) =>
   (owner ? ['member', 'admin', 'owner'] : ['member', 'admin']).map((r) => html`<option value=${r} selected=${r === current}>${r}</option>`);
 
-function memberRow(m: MemberView, manage: boolean, csrf: string): Markup {
+function memberRow(m: MemberView, manage: boolean, csrf: string, owner: boolean): Markup {
   const base = `/workspace/members/${encodeURIComponent(m.id)}`;
   return html`
     <tr>
       <th scope="row">${m.email}${m.self && html` <span class="tag">you</span>`}</th>
-      <td>${manage && !m.self ? html`
+      <td data-label="Role">${manage && !m.self && (owner || m.role !== 'owner') ? html`
         <form method="post" action=${`${base}/role`} class="row-form">
           ${csrfField(csrf)}
           <label class="sr" for=${`role-${m.id}`}>Role of ${m.email}</label>
-          <select id=${`role-${m.id}`} name="role">${roleOptions(m.role, true)}</select>
+          <select id=${`role-${m.id}`} name="role">${roleOptions(m.role, owner)}</select>
           <button type="submit">Change role</button>
         </form>` : m.role}</td>
-      <td>${m.licensed ? 'Assigned' : 'None'}${manage && html`
+      <td data-label="Seat">${m.licensed ? 'Assigned' : 'None'}${manage && html`
         <form method="post" action=${`${base}/seat`} class="row-form">
           ${csrfField(csrf)}
           <input type="hidden" name="licensed" value=${m.licensed ? 'false' : 'true'} />
           <button type="submit" aria-label=${`${m.licensed ? 'Free the seat of' : 'Assign a seat to'} ${m.email}`}>${m.licensed ? 'Free seat' : 'Assign seat'}</button>
         </form>`}</td>
-      <td>${when(m.lastActivation)}</td>
+      <td data-label="Last activation">${when(m.lastActivation)}</td>
     </tr>`;
 }
 
