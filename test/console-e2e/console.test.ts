@@ -100,8 +100,9 @@ describe('web console in a real browser', { skip, timeout: 120_000 }, () => {
     const value = owner.locator('#auth-token');
     assert.equal(await value.isVisible(), false, 'masked until revealed');
     assert.match(await owner.locator('.secret summary').innerText(), /ls-.{4}…/);
-    await owner.getByText('Reveal auth token').click();
-    assert.equal(await value.isVisible(), true);
+    await owner.locator('.secret summary').focus();
+    await owner.keyboard.press('Enter');
+    assert.equal(await value.isVisible(), true, 'revealed from the keyboard');
     await owner.getByRole('button', { name: 'Copy auth token' }).click();
     token = await owner.evaluate(() => navigator.clipboard.readText());
     assert.match(token, /^ls-[A-Za-z0-9]{8}-/);

@@ -49,7 +49,7 @@ nav a { display: block; padding: 8px 12px; text-decoration: none; color: var(--m
 nav a[aria-current=page] { color: var(--ink); border-color: var(--brand); font-weight: 600; }
 main { max-width: 960px; margin: 0 auto; padding: 24px; }
 main:focus { outline: none; }
-h1 { font-size: 1.6rem; margin: 0 0 16px; } h2 { font-size: 1.2rem; margin: 32px 0 8px; }
+h1 { font-size: 1.6rem; margin: 0 0 16px; } h2 { font-size: 1.2rem; margin: 32px 0 8px; } h3 { font-size: 1rem; margin: 20px 0 4px; }
 section { margin-bottom: 8px; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 20px; }
 .narrow { max-width: 420px; }

@@ -113,9 +113,11 @@ function ciControls(csrf: string, tokens: CiTokenView[]): Markup {
             </tr>`)}
         </tbody>
       </table></div>`}
+    <h3>Create a CI token</h3>
+    <p class="hint">Name it for where it is used, e.g. github-actions. Its value is shown once.</p>
     <form method="post" action="/workspace/ci-tokens" class="inline-form">
       ${csrfField(csrf)}
-      ${field({ id: 'ci-name', label: 'Name', name: 'name', hint: 'Where it is used, e.g. github-actions.' })}
+      ${field({ id: 'ci-name', label: 'Name', name: 'name', autocomplete: 'off' })}
       <button type="submit" class="primary">Create CI token</button>
     </form>`;
 }
