@@ -42,11 +42,11 @@ async function visit(page: Page, path: string, _name?: string) {
   return page.goto(path);
 }
 
-/** Submits with a click and returns the status of the page it lands on. */
+/** Submits a form with a click; returns the status of the answer to its post, once that page has loaded. */
 async function submit(page: Page, click: () => Promise<void>): Promise<number> {
-  const [response] = await Promise.all([page.waitForEvent('framenavigated').then(() => page.waitForLoadState()).then(() => null), click()]);
-  void response;
-  return (await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).responseStatus));
+  const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST' && r.request().isNavigationRequest()), click()]);
+  await page.waitForLoadState();
+  return response.status();
 }
 
 const adminInvitation = async (email: string) => {
