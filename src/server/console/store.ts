@@ -40,12 +40,21 @@ CREATE TABLE IF NOT EXISTS console_invitations (
   code_hash TEXT PRIMARY KEY, member_id TEXT NOT NULL, token_box TEXT, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
 `;
 
+/** Runs one write where the server's store runs its own, so the console never races its transactions for the lock. */
+export type Serialise = <T>(write: () => T) => Promise<T>;
+
 /** The console's tables on the server's SQLite database (same file, own tables, created at start). */
 export class SqliteConsoleStore implements ConsoleStore {
   private readonly db: DatabaseSync;
-  constructor(db: DatabaseSync) {
+  private readonly serialise: Serialise;
+  constructor(db: DatabaseSync, serialise: Serialise = async (write) => write()) {
     this.db = db;
+    this.serialise = serialise;
     db.exec(SCHEMA);
+  }
+
+  private run(sql: string, ...params: (string | null)[]): Promise<void> {
+    return this.serialise(() => void this.db.prepare(sql).run(...params));
   }
 
   loginsByEmail(email: string) {
@@ -55,36 +64,36 @@ export class SqliteConsoleStore implements ConsoleStore {
     return this.db.prepare('SELECT * FROM console_logins WHERE member_id = ?').get(memberId) as unknown as Login | undefined;
   }
   setLogin(l: Login) {
-    this.db.prepare(`INSERT INTO console_logins (member_id, email, password_hash, token_box, created_at) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (member_id) DO UPDATE SET email = excluded.email, password_hash = excluded.password_hash, token_box = excluded.token_box`)
-      .run(l.member_id, l.email, l.password_hash, l.token_box, l.created_at);
+    return this.run(`INSERT INTO console_logins (member_id, email, password_hash, token_box, created_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (member_id) DO UPDATE SET email = excluded.email, password_hash = excluded.password_hash, token_box = excluded.token_box`,
+    l.member_id, l.email, l.password_hash, l.token_box, l.created_at);
   }
   setTokenBox(memberId: string, tokenBox: string | null) {
-    this.db.prepare('UPDATE console_logins SET token_box = ? WHERE member_id = ?').run(tokenBox, memberId);
+    return this.run('UPDATE console_logins SET token_box = ? WHERE member_id = ?', tokenBox, memberId);
   }
   createSession(s: Session) {
-    this.db.prepare('INSERT INTO console_sessions (id_hash, member_id, key_box, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
-      .run(s.id_hash, s.member_id, s.key_box, s.created_at, s.expires_at);
+    return this.run('INSERT INTO console_sessions (id_hash, member_id, key_box, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+      s.id_hash, s.member_id, s.key_box, s.created_at, s.expires_at);
   }
   session(idHash: string) {
     return this.db.prepare('SELECT * FROM console_sessions WHERE id_hash = ?').get(idHash) as unknown as Session | undefined;
   }
   deleteSession(idHash: string) {
-    this.db.prepare('DELETE FROM console_sessions WHERE id_hash = ?').run(idHash);
+    return this.run('DELETE FROM console_sessions WHERE id_hash = ?', idHash);
   }
   deleteSessionsOf(memberId: string) {
-    this.db.prepare('DELETE FROM console_sessions WHERE member_id = ?').run(memberId);
+    return this.run('DELETE FROM console_sessions WHERE member_id = ?', memberId);
   }
   deleteExpiredSessions(nowIso: string) {
-    this.db.prepare('DELETE FROM console_sessions WHERE expires_at <= ?').run(nowIso);
+    return this.run('DELETE FROM console_sessions WHERE expires_at <= ?', nowIso);
   }
   createInvitation(i: Invitation) {
-    this.db.prepare('INSERT INTO console_invitations (code_hash, member_id, token_box, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
-      .run(i.code_hash, i.member_id, i.token_box, i.created_at, i.expires_at);
+    return this.run('INSERT INTO console_invitations (code_hash, member_id, token_box, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+      i.code_hash, i.member_id, i.token_box, i.created_at, i.expires_at);
   }
-  takeInvitation(codeHash: string, nowIso: string) {
+  async takeInvitation(codeHash: string, nowIso: string) {
     // DELETE … RETURNING is one statement: two tabs racing for one code cannot both win.
-    const row = this.db.prepare('DELETE FROM console_invitations WHERE code_hash = ? RETURNING *').get(codeHash) as unknown as Invitation | undefined;
+    const row = await this.serialise(() => this.db.prepare('DELETE FROM console_invitations WHERE code_hash = ? RETURNING *').get(codeHash) as unknown as Invitation | undefined);
     return row && row.expires_at > nowIso ? row : undefined;
   }
 }
