@@ -61,6 +61,7 @@ async function acceptInvitation(page: Page, link: string) {
   await visit(page, link.replace(server.url, ''), 'accept-invitation');
   assert.equal(new URL(page.url()).hash, '', 'the script takes the code out of the address bar');
   await expectHidden(page, 'Invitation code');
+  await shoot(page, 'accept-invitation');
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Set my password' }).click();
   await page.waitForURL('**/getting-started');
@@ -202,6 +203,22 @@ describe('web console in a real browser', { skip, timeout: 120_000 }, () => {
     await visit(member, '/workspace/members', 'members-member');
     assert.equal(await member.getByRole('button', { name: 'Invite member' }).count(), 0);
     assert.equal(await member.getByRole('button', { name: /Assign a seat|Free the seat/ }).count(), 0);
+    await shoot(member, 'members-member');
+    // The server refuses too: a hand-made form with a valid CSRF token gets the no-permission page.
+    const status = await submit(member, () => member.evaluate(() => {
+      const form = document.createElement('form');
+      form.method = 'post';
+      form.action = '/workspace/ci-tokens';
+      const csrf = document.querySelector<HTMLInputElement>('input[name=_csrf]')!.cloneNode() as HTMLInputElement;
+      const name = Object.assign(document.createElement('input'), { name: 'name', value: 'sneaky' });
+      form.append(csrf, name);
+      document.body.append(form);
+      form.submit();
+    }));
+    assert.equal(status, 403);
+    assert.match(await member.locator('h1').innerText(), /You do not have permission/);
+    assert.match(await member.getByRole('alert').innerText(), /your role \(member\) cannot manage CI tokens/);
+    await shoot(member, 'no-permission');
   });
 
   test('first paint of each page on loopback (median of 3, recorded, not asserted)', async () => {

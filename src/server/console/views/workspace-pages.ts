@@ -144,7 +144,7 @@ export const membersPage = (input: Base & {
     <div class="table-wrap"><table class="stack">
       <caption class="sr">Members of this workspace</caption>
       <thead><tr><th scope="col">Member</th><th scope="col">Role</th><th scope="col">Seat</th><th scope="col">Last activation</th></tr></thead>
-      <tbody>${input.members.map((m) => memberRow(m, input.manage, input.csrf, input.viewer.role === 'owner'))}</tbody>
+      <tbody>${input.members.map((m) => memberRow(m, input.manage, input.csrf, input.viewer.role === 'owner', input.seats.trial))}</tbody>
     </table></div>
     ${input.manage && html`
       <section aria-labelledby="invite-h">
@@ -168,7 +168,7 @@ function seatLine(s: { used: number; bought: number | null; trial: boolean }): s
 const roleOptions = (current: string, owner: boolean) =>
   (owner ? ['member', 'admin', 'owner'] : ['member', 'admin']).map((r) => html`<option value=${r} selected=${r === current}>${r}</option>`);
 
-function memberRow(m: MemberView, manage: boolean, csrf: string, owner: boolean): Markup {
+function memberRow(m: MemberView, manage: boolean, csrf: string, owner: boolean, trial: boolean): Markup {
   const base = `/workspace/members/${encodeURIComponent(m.id)}`;
   return html`
     <tr>
@@ -180,7 +180,7 @@ function memberRow(m: MemberView, manage: boolean, csrf: string, owner: boolean)
           <select id=${`role-${m.id}`} name="role">${roleOptions(m.role, owner)}</select>
           <button type="submit">Change role</button>
         </form>` : m.role}</td>
-      <td data-label="Seat">${m.licensed ? 'Assigned' : 'None'}${manage && html`
+      <td data-label="Seat">${trial ? 'Trial' : m.licensed ? 'Assigned' : 'None'}${manage && !trial && html`
         <form method="post" action=${`${base}/seat`} class="row-form">
           ${csrfField(csrf)}
           <input type="hidden" name="licensed" value=${m.licensed ? 'false' : 'true'} />
