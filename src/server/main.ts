@@ -70,7 +70,8 @@ function startupStoreError(error: unknown, dataDir: string): unknown {
     'store.busy': 'stop the other program that holds the database, then start again',
   };
   const exit = error.code === 'store.corrupt' ? SERVER_EXIT.data : error.code === 'store.busy' ? SERVER_EXIT.unavailable : SERVER_EXIT.cannotWrite;
-  return new ServerConfigError(error.code, `${dataDir}: ${error.message}; ${fix[error.code] ?? 'see the cause above'}`, exit, { cause: error });
+  const where = error.message.includes(dataDir) ? '' : `${dataDir}: `;
+  return new ServerConfigError(error.code, `${where}${error.message}; ${fix[error.code] ?? 'see the cause above'}`, exit, { cause: error });
 }
 
 function listenError(error: unknown, host: string, port: number): unknown {
@@ -111,6 +112,10 @@ async function main(): Promise<number> {
     } catch (error) {
       throw startupStoreError(fileStoreError(error, 'the signing key cannot be saved'), args.dataDir);
     }
+    // One small write at start: a full disk or a read-only database is said now, not at the first activation.
+    await store.write((tx) => tx.setSetting('started_at', clock().toISOString())).catch((error: unknown) => {
+      throw startupStoreError(error, args.dataDir);
+    });
     if (seed) await importSeed(accounts, seed, clock()).catch((error: unknown) => { throw startupStoreError(error, args.dataDir); });
     const options: ServerOptions = {
       accounts, keys, rateLimit: args.rateLimit, adminToken: process.env.ADMIN_TOKEN || undefined, issuer: args.issuer ?? '', clock,

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { statfsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { STORE_BUSY_BUDGET_MS, STORE_RETRY_FIRST_MS, STORE_RETRY_MAX_MS } from './constants.ts';
@@ -49,10 +50,20 @@ function sqliteCode(error: unknown): number | undefined {
   return typeof errcode === 'number' ? errcode & 0xff : undefined;
 }
 
+/** SQLite reports some writes to a full disk (the -shm file) as a plain I/O error; the file system says which it is. */
+function diskIsFull(dir: string | undefined): boolean {
+  try {
+    return dir !== undefined && statfsSync(dir).bavail === 0;
+  } catch {
+    return false;
+  }
+}
+
 /** The engine's error as a StoreError that names the real cause; other errors (constraints, bugs) pass unchanged. */
-export function toStoreError(error: unknown): unknown {
+export function toStoreError(error: unknown, dir?: string): unknown {
   if (error instanceof StoreError) return error;
-  const known = STORE_CODES[sqliteCode(error) ?? -1];
+  const code = sqliteCode(error) ?? -1;
+  const known = STORE_CODES[code === SQLITE.IOERR && diskIsFull(dir) ? SQLITE.FULL : code];
   if (!known) return error;
   const detail = (error as { errstr?: string }).errstr ?? (error as Error).message;
   return new StoreError(known[0], `${known[1]} (${detail})`, { cause: error });
@@ -229,7 +240,7 @@ export class SqliteStore extends SqliteReads implements Store {
       if (options.check) {
         const rows = writer.prepare('PRAGMA quick_check').all() as { quick_check: string }[];
         if (rows[0]?.quick_check !== 'ok') {
-          throw new StoreError('store.corrupt', `the database is damaged (quick_check: ${rows.slice(0, 3).map((r) => r.quick_check).join('; ')})`);
+          throw new StoreError('store.corrupt', `the database is damaged (quick_check: ${rows.slice(0, 3).map((r) => r.quick_check.replace(/\s+/g, ' ')).join('; ')})`);
         }
       }
       writer.exec(SCHEMA);
@@ -239,7 +250,7 @@ export class SqliteStore extends SqliteReads implements Store {
     } catch (error) {
       reader?.close();
       writer?.close();
-      throw toStoreError(error);
+      throw toStoreError(error, dataDir);
     }
   }
 
@@ -269,7 +280,7 @@ export class SqliteStore extends SqliteReads implements Store {
         return result;
       } catch (error) {
         this.tx.rollback();
-        throw toStoreError(error);
+        throw toStoreError(error, dirname(this.path));
       }
     });
     this.queue = run.catch(() => undefined);

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -130,6 +130,7 @@ export interface InProcessServer {
 /** The real app on a real SQLite store in a temp folder, in this process: requests go through app.inject(). */
 export async function startApp(options: { seed?: unknown; dataDir?: string; adminToken?: string | null; rateLimit?: number; now?: string } = {}): Promise<InProcessServer> {
   const dataDir = options.dataDir ?? tempDir('pa-app-');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const store = SqliteStore.open(dataDir, { check: true });
   const accounts = new Accounts(store);
   const keys = SigningKeys.load(dataDir, await store.hasData());
@@ -188,4 +189,61 @@ export const activateVia = (server: Target, token: string, over: Record<string, 
 /** GET a product's health JSON. */
 export async function getHealth(base: string): Promise<Health> {
   return (await (await fetch(`${base}/_localstack/health`)).json()) as Health;
+}
+
+/** A small tmpfs (as root) that can fill up or turn read-only: the real fault, not a mock. */
+export interface Tmpfs {
+  dir: string;
+  /** Fills every free byte with a file; returns a function that frees them again. */
+  fill: () => () => void;
+  readOnly: () => void;
+  unmount: () => void;
+}
+
+/** Mounts a tmpfs of the given size; on CI a machine that cannot mount fails the test instead of skipping it. */
+export function mountTmpfs(t: { skip: (message: string) => void }, size = '2m'): Tmpfs | undefined {
+  const dir = tempDir('pa-tmpfs-');
+  const run = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0755`, 'tmpfs', dir], { encoding: 'utf8' });
+  if (run.status !== 0) {
+    const why = `cannot mount a tmpfs (needs root): ${(run.stderr || run.error?.message || '').trim()}`;
+    if (process.env.CI === 'true') throw new Error(why);
+    t.skip(why);
+    return undefined;
+  }
+  const filler = join(dir, 'filler');
+  return {
+    dir,
+    fill: () => {
+      const chunk = Buffer.alloc(64 * 1024, 1);
+      const fd = openSync(filler, 'a');
+      try {
+        for (let i = 0; i < 10_000; i++) writeSync(fd, chunk);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+      }
+      try {
+        // The last partial block, byte by byte in smaller writes.
+        for (let i = 0; i < 10_000; i++) writeSync(fd, chunk.subarray(0, 512));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+      } finally {
+        closeSync(fd);
+      }
+      return () => rmSync(filler, { force: true });
+    },
+    readOnly: () => {
+      const ro = spawnSync('mount', ['-o', 'remount,ro', dir], { encoding: 'utf8' });
+      if (ro.status !== 0) throw new Error(`remount read-only failed: ${ro.stderr}`);
+    },
+    unmount: () => {
+      spawnSync('umount', ['-l', dir]);
+    },
+  };
+}
+
+/** Runs the built license server to completion (for start-up failures). */
+export function runServer(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [join(ROOT, 'dist/license-server.js'), '--port', '0', ...args], {
+    encoding: 'utf8', timeout: 20_000, env: { PATH: process.env.PATH, ADMIN_TOKEN, ...env },
+  });
 }
