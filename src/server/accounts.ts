@@ -3,6 +3,7 @@ import { generateLegacyKey, generateToken, hashCredential, maskCredential, type 
 import { TRIAL_DAYS } from '../core/constants.ts';
 import { MAX_SEATS } from './constants.ts';
 import { ApiError } from './errors.ts';
+import { isComparableInstant } from './instant.ts';
 import type { CiTokenRow, LicenseRow, MemberRow, Role, Store, StoreReads, StoreTx, WorkspaceRow } from './store.ts';
 
 export interface LegacyPolicy {
@@ -43,10 +44,6 @@ export const CI_MANAGERS: readonly Role[] = ['owner', 'admin'];
 
 const notFound = (what: string) => new ApiError(404, 'resource.not_found', `${what} does not exist`);
 
-/** An instant the code can compare: Date.parse understands it (a leap second such as 23:59:60 it does not). */
-export function isComparableInstant(value: string): boolean {
-  return !Number.isNaN(Date.parse(value));
-}
 
 async function requireWorkspace(reads: StoreReads, id: string): Promise<WorkspaceRow> {
   const ws = await reads.workspace(id);
