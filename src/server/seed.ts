@@ -1,7 +1,8 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Accounts } from './accounts.ts';
-import { SeedError } from './errors.ts';
+import { hashCredential } from '../core/credentials.ts';
+import { ApiError, SeedError } from './errors.ts';
 import { addServerFormats, Seed } from './schemas.ts';
 
 export type { Seed } from './schemas.ts';
@@ -49,7 +50,19 @@ export function checkSeed(data: unknown, path: string): Seed {
     if (first) throw new SeedError('seed.invalid', `${path}: ${field}: the same credential as ${first}; every credential must be unique`);
     seen.set(value, field);
   };
+  /** Names that must appear once: a second entry would silently replace the first. */
+  const once = (names: Map<string, string>, name: string, field: string, what: string) => {
+    const first = names.get(name);
+    if (first) throw new SeedError('seed.invalid', `${path}: ${field}: the same ${what} as ${first}; each may appear once`);
+    names.set(name, field);
+  };
+  const workspaceIds = new Map<string, string>();
   seed.workspaces.forEach((ws, i) => {
+    once(workspaceIds, ws.id, `workspaces[${i}].id`, 'workspace id');
+    const emails = new Map<string, string>();
+    const ciNames = new Map<string, string>();
+    ws.members?.forEach((m, j) => once(emails, m.email, `workspaces[${i}].members[${j}].email`, 'email'));
+    ws.ciTokens?.forEach((t, j) => once(ciNames, t.name, `workspaces[${i}].ciTokens[${j}].name`, 'CI token name'));
     ws.members?.forEach((m, j) => {
       unique(m.authToken, `workspaces[${i}].members[${j}].authToken`);
       unique(m.legacyApiKey, `workspaces[${i}].members[${j}].legacyApiKey`);
@@ -83,10 +96,40 @@ function readBounded(path: string): string {
   }
 }
 
-/** Imports a seed idempotently, in one transaction: all of it or nothing. */
-export function importSeed(accounts: Accounts, seed: Seed, now: Date): Promise<void> {
+const conflict = (field: string, what: string) => new SeedError('seed.conflict', `${field}: ${what}`);
+
+/**
+ * Imports a seed idempotently, in one transaction: all of it or nothing. A seed that contradicts what
+ * the database holds (a credential of another account, more licensed members than seats) is refused with
+ * seed.conflict naming the field.
+ */
+export async function importSeed(accounts: Accounts, seed: Seed, now: Date): Promise<void> {
+  try {
+    await importInto(accounts, seed, now);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 409) throw new SeedError('seed.conflict', `the seed contradicts the database: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+function importInto(accounts: Accounts, seed: Seed, now: Date): Promise<void> {
   return accounts.write(async (ops) => {
     const { tx } = ops;
+    const owner = async (hash: string) => (await tx.memberByTokenHash(hash))?.id ?? (await tx.memberByLegacyHash(hash))?.id ?? (await tx.ciTokenByHash(hash))?.id;
+    for (const [i, ws] of seed.workspaces.entries()) {
+      for (const [j, m] of (ws.members ?? []).entries()) {
+        const existing = await tx.memberByEmail(ws.id, m.email);
+        for (const [key, value] of [['authToken', m.authToken], ['legacyApiKey', m.legacyApiKey]] as const) {
+          const held = value && (await owner(hashCredential(value)));
+          if (held && held !== existing?.id) throw conflict(`workspaces[${i}].members[${j}].${key}`, 'the same credential belongs to another account in the database');
+        }
+      }
+      for (const [j, t] of (ws.ciTokens ?? []).entries()) {
+        const existing = await tx.ciTokenByName(ws.id, t.name);
+        const held = await owner(hashCredential(t.token));
+        if (held && held !== existing?.id) throw conflict(`workspaces[${i}].ciTokens[${j}].token`, 'the same credential belongs to another account in the database');
+      }
+    }
     for (const ws of seed.workspaces) {
       if (!(await tx.workspace(ws.id))) await ops.createWorkspace({ id: ws.id, name: ws.name }, now);
       else await ops.renameWorkspace(ws.id, ws.name);
