@@ -3,17 +3,26 @@ import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { ApiError } from '../errors.ts';
+import { ApiError, StoreError } from '../errors.ts';
+import { SqliteStore } from '../sqlite-store.ts';
+import type { Store } from '../store.ts';
 import { ASSETS } from './assets.ts';
 import { CONSOLE } from './constants.ts';
 import { Console, html, type ConsoleOptions } from './context.ts';
+import { SqliteConsoleStore, type ConsoleStore } from './store.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { workspaceRoutes } from './routes/workspace.ts';
 import { failurePage } from './views/auth-pages.ts';
 
 export type { ConsoleOptions } from './context.ts';
-export { SqliteConsoleStore, type ConsoleStore } from './store.ts';
+export type { ConsoleStore } from './store.ts';
+
+/** The console's tables beside the server's: on SQLite, same file, writes queued with the store's own. */
+export function consoleStoreFor(store: Store): ConsoleStore {
+  if (store instanceof SqliteStore) return new SqliteConsoleStore(store.db, (write) => store.write(async () => write()));
+  throw new Error('the web console has no storage for this database backend yet');
+}
 
 const CSP = {
   defaultSrc: ["'none'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'"], connectSrc: ["'self'"],
@@ -21,7 +30,12 @@ const CSP = {
 };
 
 /** The failures a reader can meet, said as a page. */
-function failureOf(error: FastifyError & { status?: number }): { status: number; title: string; message: string } {
+function failureOf(error: FastifyError & { status?: number }): { status: number; title: string; message: string; retryAfter?: number } {
+  if (error instanceof StoreError) {
+    return error.transient
+      ? { status: 503, title: 'The server is busy', message: `Nothing was saved. Try again in ${error.retryAfterS} second${error.retryAfterS === 1 ? '' : 's'}.`, retryAfter: error.retryAfterS }
+      : { status: 503, title: 'The server cannot save right now', message: `Nothing was saved (${error.code}). The operator has been told in the server's log; try again later.`, retryAfter: error.retryAfterS };
+  }
   if (error.code?.startsWith('FST_CSRF')) return { status: 403, title: 'This form has expired', message: 'The form was open too long or came from another site. Go back, reload the page and try again.' };
   if (error instanceof ApiError && error.status === 404) return { status: 404, title: 'Not found', message: 'That member or token does not exist in your workspace (any more).' };
   if (error.validation || error.statusCode === 400) return { status: 400, title: 'That form did not make sense', message: 'Some fields were missing or too long. Go back and check them.' };
@@ -56,7 +70,8 @@ export async function consolePlugin(app: FastifyInstance, options: ConsoleOption
     pages.addHook('preValidation', (request, reply, done) => (request.method === 'POST' ? pages.csrfProtection(request, reply, done) : done()));
     pages.setErrorHandler(async (error: FastifyError, request, reply) => {
       const f = failureOf(error);
-      if (f.status >= 500) console.error(`${request.method} ${request.url}: ${error.stack ?? error}`);
+      if (f.status >= 500) console.error(`${request.method} ${request.url}: ${error instanceof StoreError ? `${error.code}: ${error.message}` : (error.stack ?? error)}`);
+      if (f.retryAfter) reply.header('retry-after', String(f.retryAfter));
       return html(reply, failurePage({ csrf: reply.generateCsrf(), title: f.title, message: f.message, action: { href: '/getting-started', label: 'Back to the console' } }), f.status);
     });
     authRoutes(pages, c);

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Accounts } from '../../../src/server/accounts.ts';
 import { buildServer } from '../../../src/server/app.ts';
-import { loadSigningKeys } from '../../../src/server/signing-keys.ts';
-import { Store } from '../../../src/server/store.ts';
+import { SigningKeys } from '../../../src/server/signing-keys.ts';
+import { SqliteStore } from '../../../src/server/sqlite-store.ts';
 import { tempDir } from '../../helpers/server.ts';
 
 export const ADMIN = 'console-test-admin';
@@ -10,11 +10,11 @@ export const ADMIN = 'console-test-admin';
 /** The whole license server in-process, with a clock the test moves. */
 export async function world(options: { adminToken?: string | null } = {}) {
   const dataDir = tempDir('pa-console-');
-  const store = new Store(dataDir);
+  const store = SqliteStore.open(dataDir);
   const accounts = new Accounts(store);
   let now = new Date('2026-03-01T10:00:00Z');
   const app = buildServer({
-    accounts, keys: await loadSigningKeys(dataDir), dataDir, rateLimit: 0,
+    accounts, keys: SigningKeys.load(dataDir, false), rateLimit: 0,
     adminToken: options.adminToken === null ? undefined : (options.adminToken ?? ADMIN), issuer: 'http://console.test', clock: () => now,
   });
   await app.ready();
@@ -24,7 +24,7 @@ export async function world(options: { adminToken?: string | null } = {}) {
     advance: (ms: number) => (now = new Date(now.getTime() + ms)),
     close: async () => {
       await app.close();
-      store.close();
+      await store.close();
     },
   };
 }

@@ -14,6 +14,14 @@ after(async () => {
 });
 
 const HOUR = 3_600_000;
+/** The workspace and member behind an email that signed up or was invited. */
+async function memberOf(email: string) {
+  for (const ws of await w.store.workspaces()) {
+    const m = await w.store.memberByEmail(ws.id, email);
+    if (m) return { ws, m };
+  }
+  throw new Error(`no member ${email}`);
+}
 const activate = (token: string) => w.app.inject({
   method: 'POST', url: '/v1/license/activate', headers: { authorization: `Bearer ${token}` },
   payload: { product: 'localstack-pro', version: '1.0.0', ci: false },
@@ -53,7 +61,7 @@ describe('signed out', () => {
   });
 
   test('a form posted without its CSRF token changes nothing and says why', async () => {
-    const before = w.store.workspaces().length;
+    const before = (await w.store.workspaces()).length;
     const client = new Client(w.app);
     await client.get('/sign-up');
     const res = await client.post('/sign-up', { _csrf: 'forged', email: 'csrf@x.test', password: 'a long enough password' });
@@ -61,7 +69,7 @@ describe('signed out', () => {
     assert.match(res.body, /This form has expired/);
     const bare = await new Client(w.app).post('/sign-up', { email: 'csrf@x.test', password: 'a long enough password' });
     assert.equal(bare.status, 403);
-    assert.equal(w.store.workspaces().length, before);
+    assert.equal((await w.store.workspaces()).length, before);
   });
 });
 
@@ -75,10 +83,10 @@ describe('sign-up and sign-in', () => {
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Lax/);
     assert.doesNotMatch(cookie, /Secure/, 'plain http on loopback: Secure would drop the cookie');
-    const ws = w.store.workspaces().find((x) => x.name === 'Example <Co>')!;
-    const [owner] = w.store.members(ws.id);
+    const ws = (await w.store.workspaces()).find((x) => x.name === 'Example <Co>')!;
+    const [owner] = await w.store.members(ws.id);
     assert.deepEqual([owner.email, owner.role], ['owner@example.test', 'owner']);
-    const lic = w.accounts.effectiveLicense(ws);
+    const lic = await w.accounts.effectiveLicense(ws);
     assert.equal(lic.type, 'trial');
     assert.equal(Date.parse(lic.expiresAt) - Date.parse(lic.startsAt), 14 * 24 * HOUR);
     const page = await client.get('/workspace/my-license');
@@ -92,7 +100,6 @@ describe('sign-up and sign-in', () => {
     const client = new Client(w.app);
     await client.signUp('plain@example.test', 'my secret password 42');
     const token = await client.token();
-    w.store.flushActivations();
     const files = readdirSync(w.dataDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
     const all = Buffer.concat(files.map((e) => readFileSync(join(e.parentPath, e.name))));
     assert.ok(token.startsWith('ls-'));
@@ -101,7 +108,7 @@ describe('sign-up and sign-in', () => {
   });
 
   test('bad sign-up input: one clear message, nothing created', async () => {
-    const before = w.store.workspaces().length;
+    const before = (await w.store.workspaces()).length;
     const client = new Client(w.app);
     await client.get('/sign-up');
     const short = await client.post('/sign-up', { email: 'short@x.test', password: 'short' });
@@ -114,7 +121,7 @@ describe('sign-up and sign-in', () => {
     const twice = await client.post('/sign-up', { email: 'TWICE@x.test', password: 'a long enough password' });
     assert.equal(twice.status, 409);
     assert.match(alertOf(twice.body), /exists already: sign in instead/);
-    assert.equal(w.store.workspaces().length, before + 1);
+    assert.equal((await w.store.workspaces()).length, before + 1);
   });
 
   test('sign-in: wrong password is refused in words; the next path stays on this site', async () => {
@@ -181,8 +188,7 @@ describe('tokens, members and permissions', () => {
   test('a token rotated outside the console is shown masked, with how to get a value', async () => {
     const client = new Client(w.app);
     await client.signUp('outside@x.test');
-    const ws = w.store.workspaces().find((x) => w.store.memberByEmail(x.id, 'outside@x.test'))!;
-    w.accounts.rotateMemberToken(w.store.memberByEmail(ws.id, 'outside@x.test')!.id);
+    await w.accounts.rotateMemberToken((await memberOf('outside@x.test')).m.id);
     const page = await client.get('/getting-started');
     assert.equal(await client.token(), '');
     assert.match(page.body, /does not know your token's value/);
@@ -211,12 +217,12 @@ describe('tokens, members and permissions', () => {
     const page = await member.get('/workspace/auth-tokens');
     assert.match(page.body, /Your role \(member\) cannot see or manage CI tokens/);
     assert.doesNotMatch(page.body, /Create CI token/);
-    const wsId = w.store.memberByEmail(w.store.workspaces().find((x) => w.store.memberByEmail(x.id, 'plain@x.test'))!.id, 'plain@x.test')!.workspace_id;
-    const before = w.store.ciTokens(wsId).length;
+    const wsId = (await memberOf('plain@x.test')).ws.id;
+    const before = (await w.store.ciTokens(wsId)).length;
     const denied = await member.post('/workspace/ci-tokens', { name: 'sneaky' });
     assert.equal(denied.status, 403);
     assert.match(denied.body, /You do not have permission/);
-    assert.equal(w.store.ciTokens(wsId).length, before);
+    assert.equal((await w.store.ciTokens(wsId)).length, before);
     const invite = await member.post('/workspace/members', { email: 'x@x.test', role: 'admin' });
     assert.equal(invite.status, 403);
   });
@@ -224,10 +230,10 @@ describe('tokens, members and permissions', () => {
   test('seats: the last one is assigned, the next is 409 in words; another workspace’s member is not found', async () => {
     const owner = new Client(w.app);
     await owner.signUp('seats@x.test');
-    const ws = w.store.workspaces().find((x) => w.store.memberByEmail(x.id, 'seats@x.test'))!;
-    w.accounts.setLicense(ws.id, { type: 'subscription', plan: 'pro', seats: 1, expiresAt: '2099-01-01T00:00:00Z' });
-    const a = w.accounts.addMember(ws.id, { email: 'a@x.test', role: 'member' }).member;
-    const b = w.accounts.addMember(ws.id, { email: 'b@x.test', role: 'member' }).member;
+    const { ws } = await memberOf('seats@x.test');
+    await w.accounts.setLicense(ws.id, { type: 'subscription', plan: 'pro', seats: 1, expiresAt: '2099-01-01T00:00:00Z' });
+    const a = (await w.accounts.addMember(ws.id, { email: 'a@x.test', role: 'member' })).member;
+    const b = (await w.accounts.addMember(ws.id, { email: 'b@x.test', role: 'member' })).member;
     await owner.get('/workspace/members');
     const ok = await owner.post(`/workspace/members/${a.id}/seat`, { licensed: 'true' });
     assert.equal(ok.status, 200);
@@ -235,21 +241,20 @@ describe('tokens, members and permissions', () => {
     const refused = await owner.post(`/workspace/members/${b.id}/seat`, { licensed: 'true' });
     assert.equal(refused.status, 409);
     assert.match(alertOf(refused.body), /No seat left for b@x\.test: all 1 seats of your license are assigned/);
-    assert.equal(w.store.member(b.id)!.licensed, 0);
+    assert.equal((await w.store.member(b.id))!.licensed, 0);
 
     const stranger = new Client(w.app);
     await stranger.signUp('stranger@x.test');
     await stranger.get('/workspace/members');
     const cross = await stranger.post(`/workspace/members/${a.id}/seat`, { licensed: 'false' });
     assert.equal(cross.status, 404);
-    assert.equal(w.store.member(a.id)!.licensed, 1, 'untouched');
+    assert.equal((await w.store.member(a.id))!.licensed, 1, 'untouched');
   });
 
   test('roles: nobody changes their own; only an owner makes an owner', async () => {
     const owner = new Client(w.app);
     await owner.signUp('roles@x.test');
-    const ws = w.store.workspaces().find((x) => w.store.memberByEmail(x.id, 'roles@x.test'))!;
-    const me = w.store.memberByEmail(ws.id, 'roles@x.test')!;
+    const me = (await memberOf('roles@x.test')).m;
     await owner.get('/workspace/members');
     const invited = await owner.post('/workspace/members', { email: 'adm@x.test', role: 'admin' });
     const code = /accept-invitation#([A-Za-z0-9_-]+)/.exec(invited.body)![1];
@@ -262,7 +267,7 @@ describe('tokens, members and permissions', () => {
     assert.match(demote.body, /only an owner/);
     const self = await owner.post(`/workspace/members/${me.id}/role`, { role: 'admin' });
     assert.equal(self.status, 403);
-    assert.equal(w.store.member(me.id)!.role, 'owner');
+    assert.equal((await w.store.member(me.id))!.role, 'owner');
   });
 });
 
@@ -270,9 +275,9 @@ describe('invitations', () => {
   const adminPost = (url: string, token?: string) => w.app.inject({ method: 'POST', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
 
   test('the admin API makes a one-time link for a seeded member; it works once, and not after 72 hours', async () => {
-    const ws = w.accounts.createWorkspace({ name: 'Seeded' }, w.now());
-    const m = w.accounts.addMember(ws.id, { email: 'seeded@x.test', role: 'member' }).member;
-    const m2 = w.accounts.addMember(ws.id, { email: 'late@x.test', role: 'member' }).member;
+    const ws = await w.accounts.createWorkspace({ name: 'Seeded' }, w.now());
+    const m = (await w.accounts.addMember(ws.id, { email: 'seeded@x.test', role: 'member' })).member;
+    const m2 = (await w.accounts.addMember(ws.id, { email: 'late@x.test', role: 'member' })).member;
     assert.equal((await adminPost(`/admin/v1/members/${m.id}/invitation`)).statusCode, 401);
     assert.equal((await adminPost(`/admin/v1/members/${m.id}/invitation`, 'wrong')).json().error.code, 'auth.invalid');
     assert.equal((await adminPost('/admin/v1/members/nobody/invitation', ADMIN)).statusCode, 404);
