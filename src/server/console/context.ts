@@ -9,7 +9,7 @@ import type { ConsoleStore } from './store.ts';
 import { failurePage } from './views/auth-pages.ts';
 import type { Viewer } from './views/layout.ts';
 import type { TokenView } from './views/workspace-pages.ts';
-import { open, seal } from './vault.ts';
+import { open } from './vault.ts';
 
 export interface ConsoleOptions {
   accounts: Accounts;
@@ -75,10 +75,6 @@ export class Console {
     const login = await this.store.login(s.member.id);
     const value = open(s.key, login?.token_box)?.toString();
     return value && hashCredential(value) === s.member.token_hash ? { value, mask: maskCredential(value) } : { mask: s.member.token_mask };
-  }
-
-  async keepToken(s: SignedIn, token: string): Promise<void> {
-    await this.store.setTokenBox(s.member.id, seal(s.key, token));
   }
 
   /** A member of the viewer's own workspace; any other id is "not found", whoever owns it. */

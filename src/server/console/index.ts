@@ -20,7 +20,7 @@ export type { ConsoleStore } from './store.ts';
 
 /** The console's tables beside the server's: on SQLite, same file, writes queued with the store's own. */
 export function consoleStoreFor(store: Store): ConsoleStore {
-  if (store instanceof SqliteStore) return new SqliteConsoleStore(store.db, (write) => store.write(async () => write()));
+  if (store instanceof SqliteStore) return new SqliteConsoleStore(store.db, (fn) => store.write(fn));
   throw new Error('the web console has no storage for this database backend yet');
 }
 

@@ -1,54 +1,64 @@
 import assert from 'node:assert/strict';
-import { DatabaseSync } from 'node:sqlite';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { SqliteConsoleStore } from '../../../src/server/console/store.ts';
+import { SqliteStore } from '../../../src/server/sqlite-store.ts';
+import { tempDir } from '../../helpers/server.ts';
 
-const inv = (code: string, expires: string) => ({ code_hash: code, member_id: 'mem-1', token_box: null, created_at: '2026-01-01T00:00:00Z', expires_at: expires });
-
-test('an invitation is taken once, even by two racing takers, and an expired one is never returned (and is gone)', async () => {
-  const store = new SqliteConsoleStore(new DatabaseSync(':memory:'));
-  await store.createInvitation(inv('a', '2026-01-02T00:00:00Z'));
-  await store.createInvitation(inv('b', '2026-01-02T00:00:00Z'));
-  const both = await Promise.all([store.takeInvitation('a', '2026-01-01T12:00:00Z'), store.takeInvitation('a', '2026-01-01T12:00:00Z')]);
-  assert.deepEqual(both.map((x) => x?.member_id), ['mem-1', undefined]);
-  assert.equal(await store.takeInvitation('b', '2026-01-02T00:00:00Z'), undefined, 'expired at its end');
-  assert.equal(await store.takeInvitation('b', '2026-01-01T00:00:00Z'), undefined, 'and consumed by the failed try');
+let store: SqliteStore;
+let console_: SqliteConsoleStore;
+before(() => {
+  store = SqliteStore.open(tempDir('pa-console-store-'));
+  console_ = new SqliteConsoleStore(store.db, (fn) => store.write(fn));
+});
+after(async () => {
+  await store.close();
 });
 
-test('every write goes through the serialiser the server gives (its write queue), reads do not', async () => {
-  const writes: string[] = [];
-  let queue = Promise.resolve();
-  const store = new SqliteConsoleStore(new DatabaseSync(':memory:'), (write) => {
-    const run = queue.then(() => {
-      writes.push('write');
-      return write();
-    });
-    queue = run.then(() => undefined, () => undefined);
-    return run;
-  });
-  await store.setLogin({ member_id: 'm1', email: 'a@x.test', password_hash: 'h', token_box: null, created_at: '2026-01-01T00:00:00Z' });
-  await store.createInvitation(inv('c', '2026-01-02T00:00:00Z'));
-  await store.takeInvitation('c', '2026-01-01T00:00:00Z');
-  assert.equal(store.loginsByEmail('a@x.test').length, 1);
-  assert.deepEqual(writes, ['write', 'write', 'write']);
+const inv = (code: string, expires: string) => ({ code_hash: code, member_id: 'mem-1', token_box: null, created_at: '2026-01-01T00:00:00Z', expires_at: expires });
+const login = (member: string, hash: string) => ({ member_id: member, email: 'a@x.test', password_hash: hash, token_box: null, created_at: '2026-01-01T00:00:00Z' });
+
+test('an invitation is taken once, even by two racing takers, and an expired one is never returned (and is gone)', async () => {
+  await console_.createInvitation(inv('a', '2026-01-02T00:00:00Z'));
+  await console_.createInvitation(inv('b', '2026-01-02T00:00:00Z'));
+  const both = await Promise.all([console_.takeInvitation('a', '2026-01-01T12:00:00Z'), console_.takeInvitation('a', '2026-01-01T12:00:00Z')]);
+  assert.deepEqual(both.map((x) => x?.member_id), ['mem-1', undefined]);
+  assert.equal(await console_.takeInvitation('b', '2026-01-02T00:00:00Z'), undefined, 'expired at its end');
+  assert.equal(await console_.takeInvitation('b', '2026-01-01T00:00:00Z'), undefined, 'and consumed by the failed try');
 });
 
 test('tables are created idempotently on the same database; logins upsert; sessions expire and end per member', async () => {
-  const db = new DatabaseSync(':memory:');
-  const store = new SqliteConsoleStore(db);
-  new SqliteConsoleStore(db);
-  await store.setLogin({ member_id: 'm1', email: 'a@x.test', password_hash: 'h1', token_box: null, created_at: '2026-01-01T00:00:00Z' });
-  await store.setLogin({ member_id: 'm1', email: 'a@x.test', password_hash: 'h2', token_box: 'box', created_at: '2026-02-01T00:00:00Z' });
-  assert.deepEqual(store.loginsByEmail('a@x.test').map((l) => [l.password_hash, l.token_box, l.created_at]), [['h2', 'box', '2026-01-01T00:00:00Z']]);
-  await store.setTokenBox('m1', null);
-  assert.equal(store.login('m1')?.token_box, null);
+  new SqliteConsoleStore(store.db, (fn) => store.write(fn));
+  await console_.setLogin(login('m1', 'h1'));
+  await console_.setLogin({ ...login('m1', 'h2'), token_box: 'box', created_at: '2026-02-01T00:00:00Z' });
+  assert.deepEqual((await console_.loginsByEmail('a@x.test')).map((l) => [l.password_hash, l.token_box, l.created_at]), [['h2', 'box', '2026-01-01T00:00:00Z']]);
+  await console_.setTokenBox('m1', null);
+  assert.equal((await console_.login('m1'))?.token_box, null);
   const s = (id: string, member: string, exp: string) => ({ id_hash: id, member_id: member, key_box: 'k', created_at: '2026-01-01T00:00:00Z', expires_at: exp });
-  await store.createSession(s('s1', 'm1', '2026-01-01T12:00:00Z'));
-  await store.createSession(s('s2', 'm1', '2026-01-03T00:00:00Z'));
-  await store.createSession(s('s3', 'm2', '2026-01-03T00:00:00Z'));
-  await store.deleteExpiredSessions('2026-01-02T00:00:00Z');
-  assert.equal(store.session('s1'), undefined);
-  await store.deleteSessionsOf('m1');
-  assert.equal(store.session('s2'), undefined);
-  assert.equal(store.session('s3')?.member_id, 'm2');
+  await console_.createSession(s('s1', 'm1', '2026-01-01T12:00:00Z'));
+  await console_.createSession(s('s2', 'm1', '2026-01-03T00:00:00Z'));
+  await console_.createSession(s('s3', 'm2', '2026-01-03T00:00:00Z'));
+  await console_.deleteExpiredSessions('2026-01-02T00:00:00Z');
+  assert.equal(await console_.session('s1'), undefined);
+  await console_.deleteSessionsOf('m1');
+  assert.equal(await console_.session('s2'), undefined);
+  assert.equal((await console_.session('s3'))?.member_id, 'm2');
+});
+
+test('a transaction is whole or nothing: account rows and console rows roll back together', async () => {
+  await assert.rejects(console_.transaction(async (accounts, writes) => {
+    const ws = await accounts.createWorkspace({ id: 'ws-half', name: 'Half' }, new Date('2026-01-01T00:00:00Z'));
+    const { member } = await accounts.addMember(ws.id, { email: 'half@x.test', role: 'owner' });
+    await writes.setLogin({ ...login(member.id, 'h'), email: 'half@x.test' });
+    throw new Error('the disk went away');
+  }), /the disk went away/);
+  assert.equal(await store.workspace('ws-half'), undefined);
+  assert.deepEqual(await console_.loginsByEmail('half@x.test'), []);
+  const id = await console_.transaction(async (accounts, writes) => {
+    const ws = await accounts.createWorkspace({ id: 'ws-whole', name: 'Whole' }, new Date('2026-01-01T00:00:00Z'));
+    const { member } = await accounts.addMember(ws.id, { email: 'whole@x.test', role: 'owner' });
+    await writes.setLogin({ ...login(member.id, 'h'), email: 'whole@x.test' });
+    return member.id;
+  });
+  assert.equal((await console_.loginsByEmail('whole@x.test'))[0].member_id, id);
+  assert.equal((await store.member(id))?.email, 'whole@x.test');
 });

@@ -68,12 +68,19 @@ export function authRoutes(app: FastifyInstance, c: Console): void {
     if (weak) return again(weak, 400);
     const wait = throttled(request, '');
     if (wait > 0) return tooMany(reply, wait);
-    if ((await c.store.loginsByEmail(email)).length > 0) return again('An account with this email exists already: sign in instead.', 409);
+    const taken = 'An account with this email exists already: sign in instead.';
+    if ((await c.store.loginsByEmail(email)).length > 0) return again(taken, 409);
     const { hash, key } = await hashPassword(form.password!);
     const now = c.clock();
-    const workspace = await c.accounts.createWorkspace({ name: workspaceName }, now);
-    const { member, authToken } = await c.accounts.addMember(workspace.id, { email, role: 'owner' });
-    await c.store.setLogin({ member_id: member.id, email, password_hash: hash, token_box: seal(key, authToken), created_at: now.toISOString() });
+    // Workspace, owner and password in one transaction; the email is checked again inside it, where no other sign-up can interleave.
+    const member = await c.store.transaction(async (accounts, console) => {
+      if ((await c.store.loginsByEmail(email)).length > 0) return undefined;
+      const workspace = await accounts.createWorkspace({ name: workspaceName }, now);
+      const added = await accounts.addMember(workspace.id, { email, role: 'owner' });
+      await console.setLogin({ member_id: added.member.id, email, password_hash: hash, token_box: seal(key, added.authToken), created_at: now.toISOString() });
+      return added.member;
+    });
+    if (!member) return again(taken, 409);
     return signInAs(reply, member.id, key);
   });
 
@@ -89,19 +96,25 @@ export function authRoutes(app: FastifyInstance, c: Console): void {
     const weak = passwordProblem(form.password);
     if (weak) return html(reply, invitationPage({ csrf: reply.generateCsrf(), error: weak }), 400);
     const code = (form.code ?? '').trim().replace(/^.*#/, '');
-    const invitation = code ? await c.store.takeInvitation(secretHash(code), c.clock().toISOString()) : undefined;
-    const member = invitation && (await c.accounts.store.member(invitation.member_id));
-    if (!invitation || !member) {
+    const { hash, key } = await hashPassword(form.password!);
+    const now = c.clock().toISOString();
+    // Taking the invitation and setting the password happen together: a failure leaves the link usable.
+    const member = !code ? undefined : await c.store.transaction(async (accounts, console) => {
+      const invitation = await console.takeInvitation(secretHash(code), now);
+      const member = invitation && (await accounts.tx.member(invitation.member_id));
+      if (!invitation || !member) return undefined;
+      const token = open(keyOf(code, 'invitation'), invitation.token_box)?.toString();
+      await console.setLogin({
+        member_id: member.id, email: member.email.toLowerCase(), password_hash: hash,
+        token_box: token && hashCredential(token) === member.token_hash ? seal(key, token) : null, created_at: now,
+      });
+      // A new password ends every session that the old one opened.
+      await console.deleteSessionsOf(member.id);
+      return member;
+    });
+    if (!member) {
       return html(reply, failurePage({ csrf: reply.generateCsrf(), title: 'This invitation cannot be used', message: 'The invitation link is unknown, used already or expired. Ask your workspace admin for a new one.', action: { href: '/sign-in', label: 'Go to sign in' } }), 410);
     }
-    const token = open(keyOf(code, 'invitation'), invitation.token_box)?.toString();
-    const { hash, key } = await hashPassword(form.password!);
-    await c.store.setLogin({
-      member_id: member.id, email: member.email.toLowerCase(), password_hash: hash,
-      token_box: token && hashCredential(token) === member.token_hash ? seal(key, token) : null, created_at: c.clock().toISOString(),
-    });
-    // A new password ends every session that the old one opened.
-    await c.store.deleteSessionsOf(member.id);
     return signInAs(reply, member.id, key);
   });
 }

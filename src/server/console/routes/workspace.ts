@@ -64,8 +64,12 @@ export function workspaceRoutes(app: FastifyInstance, c: Console): void {
 
   app.get('/workspace/auth-tokens', page(async (s, _q, reply) => tokensPage(s, reply)));
   app.post('/workspace/auth-tokens/rotate', page(async (s, _q, reply) => {
-    const token = await c.accounts.rotateMemberToken(s.member.id);
-    await c.keepToken(s, token);
+    // The new value is sealed for this member in the same transaction: a rotation is never left without its value.
+    const token = await c.store.transaction(async (accounts, console) => {
+      const value = await accounts.rotateMemberToken(s.member.id);
+      await console.setTokenBox(s.member.id, seal(s.key, value));
+      return value;
+    });
     const rotated = { ...s, member: (await c.accounts.store.member(s.member.id)) ?? s.member };
     return tokensPage(rotated, reply, {
       fresh: { label: 'Your new auth token', value: token },
@@ -117,19 +121,21 @@ export function workspaceRoutes(app: FastifyInstance, c: Console): void {
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254 || !role) return membersView(s, reply, { error: 'Enter the new member’s email address and choose a role.' }, 400);
     const refusal = inviteRefusal(s.member, role);
     if (refusal) return denied(s, reply, refusal);
-    let added;
+    const code = newSecret();
+    const now = c.clock();
     try {
-      added = await c.accounts.addMember(s.workspace.id, { email, role });
+      // The member and its invitation together: no member is left that nobody can invite again from here.
+      await c.store.transaction(async (accounts, console) => {
+        const added = await accounts.addMember(s.workspace.id, { email, role });
+        await console.createInvitation({
+          code_hash: secretHash(code), member_id: added.member.id, token_box: seal(keyOf(code, 'invitation'), added.authToken),
+          created_at: now.toISOString(), expires_at: new Date(now.getTime() + CONSOLE.invitationHours * HOUR_MS).toISOString(),
+        });
+      });
     } catch (error) {
       if (error instanceof ApiError && error.status === 409) return membersView(s, reply, { error: `${email} is a member of this workspace already.` }, 409);
       throw error;
     }
-    const code = newSecret();
-    const now = c.clock();
-    await c.store.createInvitation({
-      code_hash: secretHash(code), member_id: added.member.id, token_box: seal(keyOf(code, 'invitation'), added.authToken),
-      created_at: now.toISOString(), expires_at: new Date(now.getTime() + CONSOLE.invitationHours * HOUR_MS).toISOString(),
-    });
     return membersView(s, reply, { invitation: { email, link: invitationLink(request, code) } });
   })));
   app.post('/workspace/members/:id/seat', page(manager(async (s, request, reply) => {
