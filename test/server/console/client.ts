@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Accounts } from '../../../src/server/accounts.ts';
 import { buildServer } from '../../../src/server/app.ts';
+import { consoleStoreFor } from '../../../src/server/console/index.ts';
 import { SigningKeys } from '../../../src/server/signing-keys.ts';
 import { SqliteStore } from '../../../src/server/sqlite-store.ts';
 import { tempDir } from '../../helpers/server.ts';
@@ -8,8 +9,8 @@ import { tempDir } from '../../helpers/server.ts';
 export const ADMIN = 'console-test-admin';
 
 /** The whole license server in-process, with a clock the test moves. */
-export async function world(options: { adminToken?: string | null } = {}) {
-  const dataDir = tempDir('pa-console-');
+export async function world(options: { adminToken?: string | null; dataDir?: string } = {}) {
+  const dataDir = options.dataDir ?? tempDir('pa-console-');
   const store = SqliteStore.open(dataDir);
   const accounts = new Accounts(store);
   let now = new Date('2026-03-01T10:00:00Z');
@@ -20,6 +21,8 @@ export async function world(options: { adminToken?: string | null } = {}) {
   await app.ready();
   return {
     app, accounts, store, dataDir,
+    /** A second handle on the console's tables, for checking what they hold. */
+    consoleStore: consoleStoreFor(store),
     now: () => now,
     advance: (ms: number) => (now = new Date(now.getTime() + ms)),
     close: async () => {
