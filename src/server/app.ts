@@ -87,6 +87,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.register(activationRoutes, ctx);
   app.register(selfServiceRoutes, ctx);
   app.register(adminRoutes, { ...ctx, prefix: '/admin/v1' });
-  app.register(consolePlugin, { accounts: options.accounts, clock: options.clock, adminToken: options.adminToken, store: consoleStoreFor(options.accounts.store) });
+  app.register(consolePlugin, {
+    accounts: options.accounts, clock: options.clock, adminToken: options.adminToken, publicUrl: () => options.issuer, store: consoleStoreFor(options.accounts.store),
+  });
   return app;
 }

@@ -16,6 +16,8 @@ export interface ConsoleOptions {
   store: ConsoleStore;
   clock: () => Date;
   adminToken?: string;
+  /** The server's public URL (its --issuer): https there means the console is behind TLS even when a proxy speaks plain HTTP to it. */
+  publicUrl: () => string;
 }
 
 /** The signed-in member of one request. */
@@ -33,17 +35,30 @@ export class Console {
   readonly store: ConsoleStore;
   readonly clock: () => Date;
   readonly sessions: Sessions;
+  readonly publicUrl: () => string;
   constructor(options: ConsoleOptions) {
+    this.publicUrl = options.publicUrl;
     this.accounts = options.accounts;
     this.store = options.store;
     this.clock = options.clock;
     this.sessions = new Sessions(options.store, options.clock);
   }
 
+  /** Secure when the request came over TLS, or when the public URL is https (TLS ends at a proxy). */
+  get secureCookies(): true | 'auto' {
+    return this.publicUrl().startsWith('https:') ? true : 'auto';
+  }
+
   setSessionCookie(reply: FastifyReply, secret: string): void {
     reply.setCookie(CONSOLE.sessionCookie, secret, {
-      path: '/', httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: CONSOLE.sessionHours * 3600,
+      path: '/', httpOnly: true, sameSite: 'lax', secure: this.secureCookies, maxAge: CONSOLE.sessionHours * 3600,
     });
+  }
+
+  /** The link a new member opens; the code after # never reaches a server, a log or a Referer. */
+  invitationLink(request: FastifyRequest, code: string): string {
+    const base = this.publicUrl().replace(/\/+$/, '') || `${request.protocol}://${request.host}`;
+    return `${base}/accept-invitation#${code}`;
   }
 
   /** The member behind the session cookie, or the reply already sent (sign-in redirect, expired-session page). */

@@ -60,7 +60,7 @@ export async function consolePlugin(app: FastifyInstance, options: ConsoleOption
   await app.register(async (pages) => {
     await pages.register(cookie);
     await pages.register(formbody, { bodyLimit: 16 * 1024 });
-    await pages.register(csrf, { cookieKey: CONSOLE.csrfCookie, cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, secure: 'auto' } });
+    await pages.register(csrf, { cookieKey: CONSOLE.csrfCookie, cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, secure: c.secureCookies } });
     await pages.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: CSP }, crossOriginEmbedderPolicy: false });
     pages.addHook('onSend', async (_request, reply, payload) => {
       reply.header('cache-control', 'no-store');

@@ -9,14 +9,14 @@ import { tempDir } from '../../helpers/server.ts';
 export const ADMIN = 'console-test-admin';
 
 /** The whole license server in-process, with a clock the test moves. */
-export async function world(options: { adminToken?: string | null; dataDir?: string } = {}) {
+export async function world(options: { adminToken?: string | null; dataDir?: string; issuer?: string } = {}) {
   const dataDir = options.dataDir ?? tempDir('pa-console-');
   const store = SqliteStore.open(dataDir);
   const accounts = new Accounts(store);
   let now = new Date('2026-03-01T10:00:00Z');
   const app = buildServer({
     accounts, keys: SigningKeys.load(dataDir, false), rateLimit: 0,
-    adminToken: options.adminToken === null ? undefined : (options.adminToken ?? ADMIN), issuer: 'http://console.test', clock: () => now,
+    adminToken: options.adminToken === null ? undefined : (options.adminToken ?? ADMIN), issuer: options.issuer ?? 'http://console.test', clock: () => now,
   });
   await app.ready();
   return {

@@ -96,6 +96,23 @@ describe('sign-up and sign-in', () => {
     assert.equal((await activate(token)).statusCode, 200, 'the token on Getting Started activates');
   });
 
+  test('behind TLS (an https public URL, TLS ending at a proxy) the cookies are Secure and links are https', async () => {
+    const tls = await world({ issuer: 'https://licenses.example.test' });
+    try {
+      const client = new Client(tls.app);
+      const form = await client.get('/sign-up');
+      assert.match(String([form.headers['set-cookie']].flat().find((c) => c!.startsWith('console_csrf='))), /; Secure/);
+      const res = await client.post('/sign-up', { email: 'tls@x.test', password: 'a long enough password' });
+      assert.match(String([res.headers['set-cookie']].flat().find((c) => c!.startsWith('console_session='))), /; Secure/);
+      const [ws] = await tls.store.workspaces();
+      const m = (await tls.store.memberByEmail(ws.id, 'tls@x.test'))!;
+      const link = (await tls.app.inject({ method: 'POST', url: `/admin/v1/members/${m.id}/invitation`, headers: { authorization: `Bearer ${ADMIN}` } })).json().link;
+      assert.match(link, /^https:\/\/licenses\.example\.test\/accept-invitation#[A-Za-z0-9_-]{43}$/);
+    } finally {
+      await tls.close();
+    }
+  });
+
   test('the database and the data folder never hold a token or a password in plain text', async () => {
     const client = new Client(w.app);
     await client.signUp('plain@example.test', 'my secret password 42');

@@ -4,7 +4,6 @@ import { ApiError } from '../../errors.ts';
 import { CONSOLE } from '../constants.ts';
 import type { Console } from '../context.ts';
 import { newSecret, secretHash } from '../vault.ts';
-import { invitationLink } from './workspace.ts';
 
 const HOUR_MS = 3_600_000;
 const digest = (v: string) => createHash('sha256').update(v).digest();
@@ -24,6 +23,6 @@ export function adminRoutes(app: FastifyInstance, c: Console, adminToken: string
     const expiresAt = new Date(now.getTime() + CONSOLE.invitationHours * HOUR_MS).toISOString();
     // The member's token is not known here (only its hash is kept): the invitation sets a password, not a token.
     await c.store.createInvitation({ code_hash: secretHash(code), member_id: member.id, token_box: null, created_at: now.toISOString(), expires_at: expiresAt });
-    return reply.code(201).header('cache-control', 'no-store').send({ email: member.email, link: invitationLink(request, code), expiresAt });
+    return reply.code(201).header('cache-control', 'no-store').send({ email: member.email, link: c.invitationLink(request, code), expiresAt });
   });
 }

@@ -136,7 +136,7 @@ export function workspaceRoutes(app: FastifyInstance, c: Console): void {
       if (error instanceof ApiError && error.status === 409) return membersView(s, reply, { error: `${email} is a member of this workspace already.` }, 409);
       throw error;
     }
-    return membersView(s, reply, { invitation: { email, link: invitationLink(request, code) } });
+    return membersView(s, reply, { invitation: { email, link: c.invitationLink(request, code) } });
   })));
   app.post('/workspace/members/:id/seat', page(manager(async (s, request, reply) => {
     const target = await c.memberOfWorkspace(s, (request.params as Id).id);
@@ -162,6 +162,3 @@ export function workspaceRoutes(app: FastifyInstance, c: Console): void {
     return membersView(s, reply, { notice: `${target.email} is now ${role === 'admin' ? 'an' : 'a'} ${role}.` });
   })));
 }
-
-/** The code goes after #: browsers keep a fragment to themselves, so it reaches no server log and no Referer. */
-export const invitationLink = (request: FastifyRequest, code: string) => `${request.protocol}://${request.host}/accept-invitation#${code}`;
