@@ -14,7 +14,7 @@ COPY entrypoint ./entrypoint
 # modes are set here so the final stage needs no layer that only copies files to chmod them.
 RUN npm run build \
  && find dist -name '*.map' -delete \
- && rm -rf dist/types dist/index.js dist/localstack.js \
+ && rm -rf dist/types dist/index.js dist/localstack.js dist/main/localstack.js \
  && chmod 0755 dist/pro-emulator.js dist/license-server.js entrypoint/docker-entrypoint
 
 FROM node:24-bookworm-slim
