@@ -97,6 +97,7 @@ describe('web console in a real browser', { skip, timeout: 120_000 }, () => {
     await owner.getByLabel('Workspace name').fill('Startup');
     await owner.getByRole('button', { name: 'Create my workspace' }).click();
     await owner.waitForURL('**/getting-started');
+    await shoot(owner, 'getting-started');
 
     const value = owner.locator('#auth-token');
     assert.equal(await value.isVisible(), false, 'masked until revealed');
@@ -114,7 +115,6 @@ describe('web console in a real browser', { skip, timeout: 120_000 }, () => {
     assert.ok(!owner.url().includes(token), 'no token in a URL');
     await owner.getByText('Hide auth token').click();
     assert.equal(await value.isVisible(), false, 'hidden again');
-    await shoot(owner, 'getting-started');
   });
 
   test('the copied token activates the real entrypoint, and My License shows the trial and that activation', async () => {
