@@ -16,5 +16,11 @@ export const CONSOLE = {
   assetsPrefix: '/console/assets',
 } as const;
 
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;
+
+/** When a session or an invitation made now stops working. */
+export const hoursFrom = (now: Date, hours: number): string => new Date(now.getTime() + hours * HOUR_MS).toISOString();
+
 /** scrypt cost: N = 2^15, r = 8, p = 1 (32 MiB, ~60 ms a hash on one core). */
 export const SCRYPT = { N: 2 ** 15, r: 8, p: 1, keyLength: 32, saltLength: 16, maxmem: 64 * 1024 * 1024 } as const;

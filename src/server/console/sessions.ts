@@ -1,8 +1,7 @@
-import { CONSOLE } from './constants.ts';
+import { CONSOLE, hoursFrom } from './constants.ts';
 import type { ConsoleStore } from './store.ts';
 import { keyOf, newSecret, open, seal, secretHash } from './vault.ts';
 
-const HOUR_MS = 3_600_000;
 
 export type SessionState =
   | { kind: 'none' }
@@ -25,7 +24,7 @@ export class Sessions {
     const secret = newSecret();
     await this.store.createSession({
       id_hash: secretHash(secret), member_id: memberId, key_box: seal(keyOf(secret, 'session'), key),
-      created_at: now.toISOString(), expires_at: new Date(now.getTime() + CONSOLE.sessionHours * HOUR_MS).toISOString(),
+      created_at: now.toISOString(), expires_at: hoursFrom(now, CONSOLE.sessionHours),
     });
     return secret;
   }

@@ -1,11 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../../errors.ts';
-import { CONSOLE } from '../constants.ts';
+import { CONSOLE, hoursFrom } from '../constants.ts';
 import type { Console } from '../context.ts';
 import { newSecret, secretHash } from '../vault.ts';
 
-const HOUR_MS = 3_600_000;
 const digest = (v: string) => createHash('sha256').update(v).digest();
 
 /** The operator's side: a one-time link for a member created by the seed or the admin API (JSON, error shape of section 4). */
@@ -20,7 +19,7 @@ export function adminRoutes(app: FastifyInstance, c: Console, adminToken: string
     const member = await c.accounts.requireMember((request.params as { id: string }).id);
     const code = newSecret();
     const now = c.clock();
-    const expiresAt = new Date(now.getTime() + CONSOLE.invitationHours * HOUR_MS).toISOString();
+    const expiresAt = hoursFrom(now, CONSOLE.invitationHours);
     // The member's token is not known here (only its hash is kept): the invitation sets a password, not a token.
     await c.store.createInvitation({ code_hash: secretHash(code), member_id: member.id, token_box: null, created_at: now.toISOString(), expires_at: expiresAt });
     return reply.code(201).header('cache-control', 'no-store').send({ email: member.email, link: c.invitationLink(request, code), expiresAt });

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { EffectiveLicense } from '../../accounts.ts';
+import { ROLES, type EffectiveLicense } from '../../accounts.ts';
 import { ApiError } from '../../errors.ts';
 import type { ActivationRow, Role } from '../../store.ts';
-import { CONSOLE } from '../constants.ts';
+import { CONSOLE, hoursFrom } from '../constants.ts';
 import { html, type Console, type SignedIn } from '../context.ts';
 import { canManageCiTokens, canManageMembers, inviteRefusal, roleChangeRefusal } from '../permissions.ts';
 import { failurePage } from '../views/auth-pages.ts';
@@ -11,8 +11,6 @@ import { keyOf, newSecret, seal, secretHash } from '../vault.ts';
 
 type Form = Record<string, string | undefined>;
 type Id = { id: string };
-const ROLES: readonly Role[] = ['owner', 'admin', 'member'];
-const HOUR_MS = 3_600_000;
 
 /** As GET /v1/me says it. */
 const statusOf = (lic: EffectiveLicense, now: Date) =>
@@ -129,7 +127,7 @@ export function workspaceRoutes(app: FastifyInstance, c: Console): void {
         const added = await accounts.addMember(s.workspace.id, { email, role });
         await console.createInvitation({
           code_hash: secretHash(code), member_id: added.member.id, token_box: seal(keyOf(code, 'invitation'), added.authToken),
-          created_at: now.toISOString(), expires_at: new Date(now.getTime() + CONSOLE.invitationHours * HOUR_MS).toISOString(),
+          created_at: now.toISOString(), expires_at: hoursFrom(now, CONSOLE.invitationHours),
         });
       });
     } catch (error) {
