@@ -12,7 +12,9 @@ import { Console, html, type ConsoleOptions } from './context.ts';
 import { SqliteConsoleStore, type ConsoleStore } from './store.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
-import { workspaceRoutes } from './routes/workspace.ts';
+import { licenseRoutes } from './routes/license.ts';
+import { memberRoutes } from './routes/members.ts';
+import { tokenRoutes } from './routes/tokens.ts';
 import { failurePage } from './views/auth-pages.ts';
 
 export type { ConsoleOptions } from './context.ts';
@@ -75,6 +77,8 @@ export async function consolePlugin(app: FastifyInstance, options: ConsoleOption
       return html(reply, failurePage({ csrf: reply.generateCsrf(), title: f.title, message: f.message, action: { href: '/getting-started', label: 'Back to the console' } }), f.status);
     });
     authRoutes(pages, c);
-    workspaceRoutes(pages, c);
+    licenseRoutes(pages, c);
+    tokenRoutes(pages, c);
+    memberRoutes(pages, c);
   });
 }
