@@ -20,10 +20,10 @@ import { failurePage } from './views/auth-pages.ts';
 export type { ConsoleOptions } from './context.ts';
 export type { ConsoleStore } from './store.ts';
 
-/** The console's tables beside the server's: on SQLite, same file, writes queued with the store's own. */
-export function consoleStoreFor(store: Store): ConsoleStore {
+/** The console's tables beside the server's: on SQLite, same file, writes queued with the store's own. Undefined for a backend without them yet. */
+export function consoleStoreFor(store: Store): ConsoleStore | undefined {
   if (store instanceof SqliteStore) return new SqliteConsoleStore(store.db, (fn) => store.write(fn));
-  throw new Error('the web console has no storage for this database backend yet');
+  return undefined;
 }
 
 const CSP = {
@@ -46,8 +46,13 @@ function failureOf(error: FastifyError & { status?: number }): { status: number;
 }
 
 /** The web console (DESIGN section 11): server-rendered pages, a client of the same Accounts as the API. */
-export async function consolePlugin(app: FastifyInstance, options: ConsoleOptions): Promise<void> {
-  const c = new Console(options);
+export async function consolePlugin(app: FastifyInstance, options: Omit<ConsoleOptions, 'store'> & { store: ConsoleStore | undefined }): Promise<void> {
+  if (!options.store) {
+    // The API keeps working; only the pages are missing until the backend stores the console's tables.
+    console.error('license-server: the web console is off: this database backend has no console storage yet');
+    return;
+  }
+  const c = new Console({ ...options, store: options.store });
 
   app.get(`${CONSOLE.assetsPrefix}/:name`, async (request, reply) => {
     const asset = ASSETS[(request.params as { name: string }).name];

@@ -22,7 +22,7 @@ export async function world(options: { adminToken?: string | null; dataDir?: str
   return {
     app, accounts, store, dataDir,
     /** A second handle on the console's tables, for checking what they hold. */
-    consoleStore: consoleStoreFor(store),
+    consoleStore: consoleStoreFor(store)!,
     now: () => now,
     advance: (ms: number) => (now = new Date(now.getTime() + ms)),
     close: async () => {
