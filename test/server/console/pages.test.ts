@@ -155,6 +155,21 @@ describe('sign-up and sign-in', () => {
     assert.equal((await client.post('/sign-in', { email: 'signin@x.test', password: 'a long enough password', next: '/workspace/members' })).location, '/workspace/members');
   });
 
+  test('signed in, sign-in and sign-up go on to the console; a new sign-in ends the session this browser had', async () => {
+    const client = new Client(w.app);
+    await client.signUp('again@x.test');
+    assert.equal((await client.get('/sign-in')).location, '/getting-started');
+    assert.equal((await client.get('/sign-up')).location, '/getting-started');
+    const first = client.cookies.get('console_session')!;
+    await client.get('/getting-started');
+    assert.equal((await client.post('/sign-in', { email: 'again@x.test', password: 'a long enough password' })).status, 303);
+    const second = client.cookies.get('console_session')!;
+    assert.notEqual(second, first, 'a new session id');
+    const old = new Client(w.app);
+    old.cookies.set('console_session', first);
+    assert.equal((await old.get('/getting-started')).status, 401, 'the old one is gone');
+  });
+
   test('sign-in is rate-limited per email: the 11th try in a minute waits, even with the right password', async () => {
     await new Client(w.app).signUp('limited@x.test');
     const client = new Client(w.app);

@@ -32,15 +32,21 @@ export function authRoutes(app: FastifyInstance, c: Console): void {
     reply.header('retry-after', String(wait));
     return html(reply, failurePage({ csrf: reply.generateCsrf(), title: 'Too many attempts', message: `Too many attempts from here or for this email. Wait ${wait} seconds, then try again.`, action: { href: '/sign-in', label: 'Back to sign in' } }), 429);
   };
-  const signInAs = async (reply: FastifyReply, memberId: string, key: Buffer, next?: string) => {
+  /** A new session id at every sign-in (no fixation); the one this browser had ends. */
+  const signInAs = async (request: FastifyRequest, reply: FastifyReply, memberId: string, key: Buffer, next?: string) => {
+    await c.sessions.end(request.cookies[CONSOLE.sessionCookie]);
     c.setSessionCookie(reply, await c.sessions.start(memberId, key));
     return reply.redirect(safeNext(next), 303);
   };
 
   app.get('/', async (_request, reply) => reply.redirect('/getting-started', 303));
 
+  /** Someone signed in who opens sign-in or sign-up goes on to the console. */
+  const alreadyIn = async (request: FastifyRequest) => (await c.sessions.resolve(request.cookies[CONSOLE.sessionCookie])).kind === 'active';
+
   app.get('/sign-in', async (request, reply) => {
     const q = request.query as Form;
+    if (await alreadyIn(request)) return reply.redirect(safeNext(q.next), 303);
     return html(reply, signInPage({ csrf: reply.generateCsrf(), next: q.next, notice: q.next ? 'Sign in to see that page.' : undefined }));
   });
   app.post('/sign-in', { schema: formSchema(['email', 'password']) }, async (request, reply) => {
@@ -52,12 +58,12 @@ export function authRoutes(app: FastifyInstance, c: Console): void {
     if (logins.length === 0) await verifyPassword(form.password ?? '', await dummyHash());
     for (const login of logins) {
       const key = await verifyPassword(form.password ?? '', login.password_hash);
-      if (key && (await c.accounts.store.member(login.member_id))) return signInAs(reply, login.member_id, key, form.next);
+      if (key && (await c.accounts.store.member(login.member_id))) return signInAs(request, reply, login.member_id, key, form.next);
     }
     return html(reply, signInPage({ csrf: reply.generateCsrf(), email, next: form.next, error: 'The email or the password is wrong.' }), 401);
   });
 
-  app.get('/sign-up', async (_request, reply) => html(reply, signUpPage({ csrf: reply.generateCsrf() })));
+  app.get('/sign-up', async (request, reply) => ((await alreadyIn(request)) ? reply.redirect('/getting-started', 303) : html(reply, signUpPage({ csrf: reply.generateCsrf() }))));
   app.post('/sign-up', { schema: formSchema(['email', 'password']) }, async (request, reply) => {
     const form = request.body as Form;
     const email = normalEmail(form.email);
@@ -81,7 +87,7 @@ export function authRoutes(app: FastifyInstance, c: Console): void {
       return added.member;
     });
     if (!member) return again(taken, 409);
-    return signInAs(reply, member.id, key);
+    return signInAs(request, reply, member.id, key);
   });
 
   app.post('/sign-out', async (request, reply) => {
@@ -115,6 +121,6 @@ export function authRoutes(app: FastifyInstance, c: Console): void {
     if (!member) {
       return html(reply, failurePage({ csrf: reply.generateCsrf(), title: 'This invitation cannot be used', message: 'The invitation link is unknown, used already or expired. Ask your workspace admin for a new one.', action: { href: '/sign-in', label: 'Go to sign in' } }), 410);
     }
-    return signInAs(reply, member.id, key);
+    return signInAs(request, reply, member.id, key);
   });
 }
