@@ -85,5 +85,11 @@ export async function consolePlugin(app: FastifyInstance, options: Omit<ConsoleO
     licenseRoutes(pages, c);
     tokenRoutes(pages, c);
     memberRoutes(pages, c);
+    // A mistyped workspace address gets a page, not the API's JSON 404.
+    await pages.register(async (workspace) => {
+      workspace.setNotFoundHandler((_request, reply) => html(reply, failurePage({
+        csrf: reply.generateCsrf(), title: 'No such page', message: 'There is no page at this address.', action: { href: '/getting-started', label: 'Go to Getting Started' },
+      }), 404));
+    }, { prefix: '/workspace' });
   });
 }

@@ -48,6 +48,16 @@ describe('signed out', () => {
     assert.match(res.body, /<label for="password">Password<\/label><input id="password"/);
   });
 
+  test('a mistyped workspace address is a page, the API keeps its JSON 404 and 405', async () => {
+    const res = await new Client(w.app).get('/workspace/nope');
+    assert.equal(res.status, 404);
+    assert.match(res.body, /<h1>No such page<\/h1>/);
+    assert.equal(res.headers['cache-control'], 'no-store');
+    const api = await w.app.inject({ method: 'GET', url: '/v1/nope' });
+    assert.equal(api.json().error.code, 'request.not_found');
+    assert.equal((await w.app.inject({ method: 'GET', url: '/v1/license/activate' })).statusCode, 405);
+  });
+
   test('assets are served by the server itself, cacheable, with an ETag', async () => {
     const client = new Client(w.app);
     for (const name of ['console.css', 'console.js']) {
