@@ -6,7 +6,7 @@ import type { MemberRow, WorkspaceRow } from '../store.ts';
 import { CONSOLE } from './constants.ts';
 import { Sessions } from './sessions.ts';
 import type { ConsoleStore } from './store.ts';
-import { failurePage } from './views/auth-pages.ts';
+import { failurePage } from './views/failure-page.ts';
 import type { Viewer } from './views/layout.ts';
 import type { TokenView } from './views/workspace-pages.ts';
 import { open } from './vault.ts';

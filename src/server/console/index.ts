@@ -15,7 +15,7 @@ import { authRoutes } from './routes/auth.ts';
 import { licenseRoutes } from './routes/license.ts';
 import { memberRoutes } from './routes/members.ts';
 import { tokenRoutes } from './routes/tokens.ts';
-import { failurePage } from './views/auth-pages.ts';
+import { failurePage } from './views/failure-page.ts';
 
 export type { ConsoleOptions } from './context.ts';
 export type { ConsoleStore } from './store.ts';
@@ -42,7 +42,7 @@ function failureOf(error: FastifyError & { status?: number }): { status: number;
   if (error instanceof ApiError && error.status === 404) return { status: 404, title: 'Not found', message: 'That member or token does not exist in your workspace (any more).' };
   if (error.validation || error.statusCode === 400) return { status: 400, title: 'That form did not make sense', message: 'Some fields were missing or too long. Go back and check them.' };
   if (error.statusCode === 413) return { status: 413, title: 'Too much data', message: 'That form was larger than this server accepts.' };
-  return { status: 500, title: 'Something went wrong', message: 'The console could not finish that. Nothing was changed that you were not told about; try again in a moment.' };
+  return { status: 500, title: 'Something went wrong', message: 'The console could not finish that and saved nothing half-done. Try again in a moment; the server’s log says what went wrong.' };
 }
 
 /** The web console (DESIGN section 11): server-rendered pages, a client of the same Accounts as the API. */

@@ -4,7 +4,8 @@ import { RateLimiter } from '../../rate-limit.ts';
 import { CONSOLE } from '../constants.ts';
 import { html, type Console } from '../context.ts';
 import { dummyHash, hashPassword, verifyPassword } from '../passwords.ts';
-import { failurePage, invitationPage, signInPage, signUpPage } from '../views/auth-pages.ts';
+import { invitationPage, signInPage, signUpPage } from '../views/auth-pages.ts';
+import { failurePage } from '../views/failure-page.ts';
 import { keyOf, open, seal, secretHash } from '../vault.ts';
 
 type Form = Record<string, string | undefined>;

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ActivationRow } from '../../store.ts';
 import { html, type Console, type SignedIn } from '../context.ts';
-import { failurePage } from '../views/auth-pages.ts';
+import { failurePage } from '../views/failure-page.ts';
 
 export type Form = Record<string, string | undefined>;
 export type Id = { id: string };

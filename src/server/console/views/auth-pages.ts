@@ -47,10 +47,3 @@ export const invitationPage = (input: { csrf: string; error?: string }) => page(
       <button type="submit" class="primary">Set my password</button>
     </form>`,
 });
-
-export const failurePage = (input: { csrf: string; title: string; message: string; action?: { href: string; label: string }; viewer?: Parameters<typeof page>[0]['viewer'] }) => page({
-  title: input.title, csrf: input.csrf, viewer: input.viewer,
-  body: html`
-    ${alert('error', input.message)}
-    ${input.action && html`<p><a class="button primary" href=${input.action.href}>${input.action.label}</a></p>`}`,
-});
