@@ -293,6 +293,22 @@ describe('tokens, members and permissions', () => {
     assert.equal((await w.store.member(a.id))!.licensed, 1, 'untouched');
   });
 
+  test('My License says in words when there is no seat, and when the license has ended', async () => {
+    const owner = new Client(w.app);
+    await owner.signUp('ended@x.test');
+    const { ws, m } = await memberOf('ended@x.test');
+    await w.accounts.setLicense(ws.id, { type: 'subscription', plan: 'pro', seats: 1, startsAt: '2025-01-01T00:00:00Z', expiresAt: '2026-01-01T00:00:00Z' });
+    const page = await owner.get('/workspace/my-license');
+    assert.match(page.body, /EXPIRED/);
+    assert.match(alertOf(page.body), /ended on 2026-01-01/);
+    assert.match(page.body, /You hold no seat/);
+    await w.accounts.setSeat(m.id, true);
+    await w.accounts.setLicense(ws.id, { type: 'subscription', plan: 'pro', seats: 1, startsAt: '2025-01-01T00:00:00Z', expiresAt: '2099-01-01T00:00:00Z' });
+    const ok = await owner.get('/workspace/my-license');
+    assert.equal(alertOf(ok.body), '');
+    assert.match(ok.body, /You hold a seat/);
+  });
+
   test('roles: nobody changes their own; only an owner makes an owner', async () => {
     const owner = new Client(w.app);
     await owner.signUp('roles@x.test');

@@ -203,6 +203,8 @@ export const myLicensePage = (input: Base & { license: LicenseView; now: Date; a
   return page({
     title: 'My License', csrf: input.csrf, viewer: input.viewer, path: '/workspace/my-license',
     body: html`
+      ${l.status === 'EXPIRED' && alert('error', `The license of ${input.viewer.workspace} ended on ${day(l.expiresAt)}, so LocalStack Pro no longer activates. Ask a workspace owner to renew it.`)}
+      ${l.status === 'PENDING' && alert('info', `The license of ${input.viewer.workspace} starts on ${day(l.startsAt)}; LocalStack Pro activates from then on.`)}
       ${l.seat === 'none' && alert('error', html`You hold no seat in ${input.viewer.workspace}, so LocalStack Pro does not activate for you. Ask a workspace admin to assign you one on <a href="/workspace/members">Users & Licenses</a>.`)}
       <dl class="facts card">
         <dt>Plan</dt><dd>${l.plan}</dd>
