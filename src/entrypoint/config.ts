@@ -1,8 +1,18 @@
 import envVar from 'env-var';
-import { DEFAULTS, ENV, REFRESH_INTERVAL_S } from '../core/constants.ts';
-import { ConfigError } from './errors.ts';
+import { ENV } from '../core/constants.ts';
+import type { Env } from '../core/env.ts';
+import { CodedError } from '../core/errors.ts';
+import { outsideText } from '../core/redact.ts';
+import { DEFAULTS } from './defaults.ts';
 
-export type Env = Record<string, string | undefined>;
+/** An invalid configuration value: exit 64 with one line naming the variable. */
+export class ConfigError extends CodedError {
+  readonly variable: string;
+  constructor(variable: string, message: string, options?: { cause?: unknown }) {
+    super('config.invalid', message, options);
+    this.variable = variable;
+  }
+}
 
 export interface Config {
   activatePro: boolean;
@@ -18,14 +28,15 @@ export interface Config {
   color: boolean;
 }
 
-const BOOLEANS = [ENV.activatePro, ENV.logLicenseIssues];
+// The contract makes these case-insensitive (ACTIVATE_PRO=True, LOG_FORMAT=JSON).
+const CASELESS: string[] = [ENV.activatePro, ENV.logLicenseIssues, ENV.logFormat];
 
 /** env-var does not treat '' as unset nor 'True' as true; the contract wants both. */
 function cleaned(env: Env): Env {
   const out: Env = {};
   for (const [key, raw] of Object.entries(env)) {
     const value = raw?.trim();
-    if (value) out[key] = BOOLEANS.includes(key as never) ? value.toLowerCase() : value;
+    if (value) out[key] = CASELESS.includes(key) ? value.toLowerCase() : value;
   }
   return out;
 }
@@ -34,7 +45,7 @@ function read<T>(variable: string, accepts: string, env: Env, get: () => T): T {
   try {
     return get();
   } catch (cause) {
-    throw new ConfigError(variable, `${variable}=${env[variable]} is invalid: ${accepts}`, { cause });
+    throw new ConfigError(variable, `${variable}=${outsideText(env[variable], [], 80)} is invalid: ${accepts}`, { cause });
   }
 }
 
@@ -62,7 +73,7 @@ export function readConfig(env: Env, context: { defaultTrustedKeys: string; isTT
     trustedKeys: e[ENV.trustedKeys] ?? context.defaultTrustedKeys,
     activationTimeoutMs: seconds(ENV.activationTimeout, DEFAULTS.activationTimeoutS, false),
     shutdownTimeoutMs: seconds(ENV.shutdownTimeout, DEFAULTS.shutdownTimeoutS, true),
-    refreshIntervalMs: seconds(ENV.refreshInterval, REFRESH_INTERVAL_S, false),
+    refreshIntervalMs: seconds(ENV.refreshInterval, DEFAULTS.refreshIntervalS, false),
     logFormat: read(ENV.logFormat, 'use text or json', env, () => v.get(ENV.logFormat).default(DEFAULTS.logFormat).asEnum(['text', 'json'])),
     color: context.isTTY && !e[ENV.noColor],
   };

@@ -6,9 +6,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import { connect, createServer as createTcpServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { serialise } from '../../src/entrypoint/license-file.ts';
-import { verifyLicense } from '../../src/core/license.ts';
-import { baseEnv, cacheDir, childView, ENTRYPOINT, run, SHOW_ENV, start, waitFor, type Run } from '../helpers/entrypoint.ts';
+import { verifyLicenseFile } from '../../src/core/license.ts';
+import { assertNoSecret, baseEnv, cacheDir, cacheWith as cacheHolding, childView, ENTRYPOINT, listen, nowS, refusedEndpoint, run, SHOW_ENV, start, waitFor, type Run } from '../helpers/entrypoint.ts';
 import { claimsFor, forge, testKey, writeJwks, type TestKey } from '../helpers/keys.ts';
 import { api, fixture, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
 
@@ -24,10 +23,7 @@ before(async () => {
   key = await testKey();
   const jwks = (await api(server, 'GET', '/.well-known/jwks.json')).json;
   trusted = writeJwks(tempDir(), [...jwks.keys, key.jwk]);
-  const probe = createTcpServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  refused = `http://127.0.0.1:${(probe.address() as { port: number }).port}/v1`;
-  await new Promise((r) => probe.close(r));
+  refused = await refusedEndpoint();
 });
 after(async () => {
   await server.stop();
@@ -37,21 +33,11 @@ function env(extra: Record<string, string | undefined> = {}) {
   return baseEnv({ API_ENDPOINT: `${server.url}/v1`, LICENSE_TRUSTED_KEYS: trusted, LICENSE_CACHE_DIR: cacheDir(), ACTIVATION_TIMEOUT: '5', LOCALSTACK_AUTH_TOKEN: f.admin, ...extra });
 }
 
-function assertNoSecret(r: Run): void {
-  for (const secret of [f.admin, f.member, f.ci]) assert.ok(!(r.stdout + r.stderr).includes(secret), 'a credential appeared in the output');
-}
+const secrets = () => [f.admin, f.member, f.ci, f.legacy];
+const noSecret = (r: Run) => assertNoSecret(r.stdout + r.stderr, secrets());
 
 async function cacheWith(claims: Parameters<typeof forge>[1], signer: TestKey = key): Promise<string> {
-  const dir = cacheDir();
-  writeFileSync(join(dir, 'license.json'), serialise(await forge(signer, claims), 'http://x/v1', new Date()), { mode: 0o600 });
-  return dir;
-}
-
-const nowS = () => Math.floor(Date.now() / 1000);
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return `127.0.0.1:${(server.address() as { port: number }).port}`;
+  return cacheHolding(await forge(signer, claims));
 }
 
 describe('offline fallback', () => {
@@ -96,7 +82,7 @@ describe('offline fallback', () => {
     test(`server unreachable and ${name}: banner names the cause, exit 55`, async () => {
       const r = await run(SHOW_ENV, env({ API_ENDPOINT: refused, LICENSE_CACHE_DIR: await make(f.admin) }));
       assert.equal(r.code, 55, r.stderr);
-      assertNoSecret(r);
+      noSecret(r);
       assert.match(r.stderr, /Reason: The license server could not be reached and no usable cached license was found: ECONNREFUSED; /);
       assert.match(r.stderr, why);
     });
@@ -121,7 +107,7 @@ describe('offline fallback', () => {
   test('a port that accepts and never answers ends within ACTIVATION_TIMEOUT + 1 s and falls back', async () => {
     const sockets: Socket[] = [];
     const silent = createTcpServer((s) => sockets.push(s));
-    const host = await listen(silent as unknown as Server);
+    const host = await listen(silent);
     try {
       const dir = await cacheWith(claimsFor(f.admin, nowS() - 60));
       const r = await run(SHOW_ENV, env({ API_ENDPOINT: `http://${host}/v1`, ACTIVATION_TIMEOUT: '2', LICENSE_CACHE_DIR: dir }));
@@ -288,7 +274,7 @@ describe('the cache under contention', () => {
     const runs = await Promise.all(Array.from({ length: 20 }, () => run(SHOW_ENV, env({ LICENSE_CACHE_DIR: dir }))));
     for (const r of runs) assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(readdirSync(dir), ['license.json']);
-    await verifyLicense(join(dir, 'license.json'), { keys: trusted, credential: f.admin });
+    await verifyLicenseFile(join(dir, 'license.json'), { keys: trusted, credential: f.admin });
   });
 
   test('a stale lock left by a killed process is taken over', async () => {
@@ -351,7 +337,7 @@ describe('signals', () => {
   test('a signal during activation aborts it within a second: exit 128 + n', async () => {
     const sockets: Socket[] = [];
     const silent = createTcpServer((sock) => sockets.push(sock));
-    const host = await listen(silent as unknown as Server);
+    const host = await listen(silent);
     try {
       const s = start(SHOW_ENV, env({ API_ENDPOINT: `http://${host}/v1`, ACTIVATION_TIMEOUT: '30' }));
       await waitFor(() => sockets.length > 0);
