@@ -49,14 +49,17 @@ function read<T>(variable: string, accepts: string, env: Env, get: () => T): T {
   }
 }
 
+/** Node's timers hold at most 2^31 - 1 ms; a longer one fires at once (TimeoutOverflowWarning). */
+const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 /** Reads section 3's variables; an invalid value throws a ConfigError naming the variable (exit 64). */
 export function readConfig(env: Env, context: { defaultTrustedKeys: string; isTTY: boolean }): Config {
   const e = cleaned(env);
   const v = envVar.from(e);
   const seconds = (name: string, fallback: number, zeroAllowed: boolean) =>
-    read(name, `use a number of seconds${zeroAllowed ? '' : ' greater than 0'} (default ${fallback})`, env, () => {
+    read(name, `use a number of seconds${zeroAllowed ? '' : ' greater than 0'}, at most ${MAX_SECONDS} (default ${fallback})`, env, () => {
       const n = v.get(name).default(String(fallback)).asFloat();
-      if (!Number.isFinite(n) || n < 0 || (n === 0 && !zeroAllowed)) throw new RangeError('out of range');
+      if (!Number.isFinite(n) || n < 0 || n > MAX_SECONDS || (n === 0 && !zeroAllowed)) throw new RangeError('out of range');
       return n * 1000;
     });
   const url = read(ENV.apiEndpoint, 'use an http(s) URL such as https://api.localstack.cloud/v1', env, () => {
