@@ -120,6 +120,10 @@ export async function verifyLicense(jws: string, options: VerifyOptions): Promis
   if (typeof jws !== 'string' || jws.length > LIMITS.jwsBytes || !COMPACT_JWS.test(jws)) {
     throw new LicenseError('license.corrupt', `the license is not a compact JWS of at most ${LIMITS.jwsBytes} bytes`);
   }
+  // One license, one spelling: base64url with stray trailing bits would decode to the same bytes.
+  if (!jws.split('.').every((part) => Buffer.from(part, 'base64url').toString('base64url') === part)) {
+    throw new LicenseError('license.corrupt', 'the license is not canonically base64url-encoded');
+  }
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(jws);

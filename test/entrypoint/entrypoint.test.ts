@@ -66,6 +66,9 @@ describe('online activation', () => {
     assert.match(legacy.stderr, /Warning: LOCALSTACK_API_KEY holds a legacy API key \(.{2}…\); legacy keys are being sunset/);
     assertNoSecret(legacy);
     const quiet = await run(SHOW_ENV, env({ LOCALSTACK_API_KEY: f.legacy, LOG_LICENSE_ISSUES: '0' }));
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.equal(childView(quiet).pro, '1');
+    assert.match(quiet.stderr, /^Successfully activated license /);
     assert.ok(!quiet.stderr.includes('Warning'), 'LOG_LICENSE_ISSUES=0 silences warnings');
   });
 
@@ -146,6 +149,7 @@ describe('every banner reason, exit 55', () => {
     assert.ok(failure.banner.startsWith('===============================================\nLicense activation failed! 🔑❌'));
     assert.ok(!Number.isNaN(Date.parse(failure.time)));
     const ok = await run(SHOW_ENV, env({ LOG_FORMAT: 'json', LOCALSTACK_AUTH_TOKEN: f.admin }));
+    assert.equal(ok.code, 0, ok.stderr);
     const success = JSON.parse(ok.stderr.trim());
     assert.equal(success.level, 'info');
     assert.match(success.message, /^Successfully activated license /);
