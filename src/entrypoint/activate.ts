@@ -18,10 +18,10 @@ export type Outcome =
   | { activated: true; mode: 'online' | 'offline'; licenseFile: string; license: VerifiedLicense; from?: string; warnings: string[] }
   | { activated: false; mode: 'none'; reason: Reason; warnings: string[] };
 
-/** What one background refresh came to. `unreachable`: the server was not there (as opposed to refusing). */
+/** What one background refresh came to. `refused`: the server said no (as opposed to failing or not being there). */
 export type RefreshResult =
   | { ok: true; licenseFile: string; license: VerifiedLicense }
-  | { ok: false; reason: Reason; unreachable: boolean };
+  | { ok: false; reason: Reason; refused: boolean };
 
 export interface Activation {
   outcome: Outcome;
@@ -55,7 +55,7 @@ export async function detectCi(): Promise<CiEnvironment> {
   return { isCI: ci.isCI === true, name: ci.name ?? null };
 }
 
-const NO_REFRESH = async (): Promise<RefreshResult> => ({ ok: false, reason: { code: 'refresh.none', detail: 'nothing was activated' }, unreachable: false });
+const NO_REFRESH = async (): Promise<RefreshResult> => ({ ok: false, reason: { code: 'refresh.none', detail: 'nothing was activated' }, refused: true });
 
 /**
  * The whole activation, without printing or exiting: credential checks, online activation with
@@ -77,7 +77,7 @@ export async function activate(options: ActivateOptions): Promise<Activation> {
   }
   const body = activationBody(ci, options.machineId ?? randomUUID());
   const verify = (jws: string) => verifyLicense(jws, { keys, credential: value, now: now() });
-  const context = (): StoreContext => ({ endpoint: config.apiEndpoint, now: now(), verify });
+  const context = (signal?: AbortSignal): StoreContext => ({ endpoint: config.apiEndpoint, now: now(), verify, signal });
   const online = (fallbackAtHand: boolean, signal?: AbortSignal) => activateOnline({
     endpoint: config.apiEndpoint, credential: value, body, timeoutMs: config.activationTimeoutMs, env, signal, fallbackAtHand,
   });
@@ -96,6 +96,7 @@ export async function activate(options: ActivateOptions): Promise<Activation> {
   const best = chooseNewest(candidates);
 
   const result = await online(best !== undefined, options.signal);
+  options.signal?.throwIfAborted();
   let saved: Saved;
   let mode: 'online' | 'offline';
   let from: string | undefined;
@@ -103,7 +104,7 @@ export async function activate(options: ActivateOptions): Promise<Activation> {
   if (result.kind === 'license') {
     const accepted = await accept(result);
     if ('reason' in accepted) return failed(accepted.reason);
-    saved = await storeLicense(config.cacheDir, accepted.license, context());
+    saved = await storeLicense(config.cacheDir, accepted.license, context(options.signal));
     mode = 'online';
   } else {
     if (!best) {
@@ -115,9 +116,10 @@ export async function activate(options: ActivateOptions): Promise<Activation> {
     // The mounted or baked copy is never refreshed in place: the command is told about the cache's copy.
     saved = best.path === cachePath(config.cacheDir)
       ? { ok: true, path: best.path, license: best.verified, kept: false }
-      : await storeLicense(config.cacheDir, best.verified, context());
+      : await storeLicense(config.cacheDir, best.verified, context(options.signal));
     if (!saved.ok) saved = { ok: true, path: best.path, license: best.verified, kept: false, warning: `${saved.reason.detail}; the command reads ${best.path}, which cannot be refreshed` };
   }
+  options.signal?.throwIfAborted();
   if (!saved.ok) return failed(saved.reason);
   if (saved.warning) warnings.push(saved.warning);
   const licenseFile = saved.path;
@@ -125,14 +127,14 @@ export async function activate(options: ActivateOptions): Promise<Activation> {
   const refresh = async (signal?: AbortSignal): Promise<RefreshResult> => {
     try {
       const again = await online(false, signal);
-      if (again.kind === 'unreachable') return { ok: false, reason: { code: again.tls ? 'tls.failed' : 'offline.unavailable', detail: again.detail }, unreachable: true };
-      if (again.kind === 'refused') return { ok: false, reason: again.reason, unreachable: false };
+      if (again.kind === 'failed') return { ok: false, reason: { code: again.tls ? 'tls.failed' : 'offline.unavailable', detail: again.detail }, refused: false };
+      if (again.kind === 'refused') return { ok: false, reason: again.reason, refused: true };
       const accepted = await accept(again);
-      if ('reason' in accepted) return { ok: false, reason: accepted.reason, unreachable: false };
-      const stored = await storeLicenseAt(licenseFile, accepted.license, context());
-      return stored.ok ? { ok: true, licenseFile, license: stored.license } : { ok: false, reason: stored.reason, unreachable: false };
+      if ('reason' in accepted) return { ok: false, reason: accepted.reason, refused: true };
+      const stored = await storeLicenseAt(licenseFile, accepted.license, context(signal));
+      return stored.ok ? { ok: true, licenseFile, license: stored.license } : { ok: false, reason: stored.reason, refused: false };
     } catch (error) {
-      return { ok: false, reason: { code: 'refresh.failed', detail: outsideText((error as Error)?.message ?? error, [value]) }, unreachable: false };
+      return { ok: false, reason: { code: 'refresh.failed', detail: outsideText((error as Error)?.message ?? error, [value]) }, refused: false };
     }
   };
   return { outcome: { activated: true, mode, licenseFile, license: saved.license, from, warnings }, refresh, refreshSoon: mode === 'offline' };

@@ -15,6 +15,8 @@ export interface StoreContext {
   now: Date;
   /** Verifies a JWS as the activation does (trusted keys, the credential in use, now). */
   verify: (jws: string) => Promise<VerifiedLicense>;
+  /** A signal to the container: stop waiting for a held lock. */
+  signal?: AbortSignal;
 }
 
 /** Where a license now lies, and which license that is (a newer verified one may have been kept). */
@@ -35,7 +37,7 @@ const errorCode = (error: unknown): string => {
  * proper-lockfile retries every error (EROFS, EACCES…) for as long as it retries a held lock: here only
  * a held lock (ELOCKED) is waited for, and everything else fails at once.
  */
-async function acquire(path: string): Promise<{ release: () => Promise<void>; compromised: () => Error | undefined }> {
+async function acquire(path: string, signal?: AbortSignal): Promise<{ release: () => Promise<void>; compromised: () => Error | undefined }> {
   const until = Date.now() + LOCK_WAIT_MS;
   let compromised: Error | undefined;
   for (let wait = 20; ; wait = Math.min(wait * 1.5, 400)) {
@@ -48,7 +50,7 @@ async function acquire(path: string): Promise<{ release: () => Promise<void>; co
       });
       return { release, compromised: () => compromised };
     } catch (error) {
-      if (errorCode(error) !== 'ELOCKED' || Date.now() + wait > until) throw error;
+      if (errorCode(error) !== 'ELOCKED' || Date.now() + wait > until || signal?.aborted) throw error;
       // A regular file in the lock folder's place is no lock: nobody will ever release it.
       let isLockDir = true;
       try {
@@ -57,7 +59,7 @@ async function acquire(path: string): Promise<{ release: () => Promise<void>; co
         // Released meanwhile: try again.
       }
       if (!isLockDir) throw Object.assign(new Error(`${path}.lock is not a lock folder`), { code: 'ENOTDIR' });
-      await sleep(wait * (0.5 + Math.random()));
+      await sleep(wait * (0.5 + Math.random()), undefined, { signal }).catch(() => {});
     }
   }
 }
@@ -78,7 +80,7 @@ async function existing(path: string, verify: StoreContext['verify']): Promise<V
  */
 async function writeLocked(path: string, license: VerifiedLicense, ctx: StoreContext): Promise<{ path: string; license: VerifiedLicense; kept: boolean }> {
   mkdirSync(dirname(path), { recursive: true });
-  const lock = await acquire(path);
+  const lock = await acquire(path, ctx.signal);
   try {
     removeStaleTemps(path, STALE_TEMP_MS, ctx.now.getTime());
     const current = await existing(path, ctx.verify);

@@ -66,7 +66,7 @@ function refreshLine(result: RefreshResult): [Level, string] {
     const until = new Date(result.license.claims.exp * 1000).toISOString();
     return ['info', `License refreshed: ${result.license.claims.lic.id} valid offline until ${until} (${result.licenseFile})`];
   }
-  if (result.unreachable) return ['warn', `license refresh failed: ${result.reason.detail}; the cached license stays in use`];
+  if (!result.refused) return ['warn', `license refresh failed: ${result.reason.detail}; the cached license stays in use`];
   return ['warn', `license refresh refused: ${reasonText(result.reason)}`];
 }
 

@@ -13,7 +13,7 @@ import { attemptTimeout, nextDelay } from './retry-policy.ts';
 export type OnlineResult =
   | { kind: 'license'; jws: string }
   | { kind: 'refused'; reason: Reason }
-  | { kind: 'unreachable'; detail: string; tls: boolean };
+  | { kind: 'failed'; detail: string; tls: boolean };
 
 export interface OnlineRequest {
   endpoint: string;
@@ -86,14 +86,14 @@ export async function activateOnline(req: OnlineRequest): Promise<OnlineResult> 
       const answer = await attempt();
       if (answer.kind !== 'failed') return answer;
       last = answer.detail;
-      if (answer.tls) return { kind: 'unreachable', detail: answer.detail, tls: true };
+      if (answer.tls) return { kind: 'failed', detail: answer.detail, tls: true };
       if (budget.signal.aborted) break;
       const delay = nextDelay({ connection: answer.connection === true, retryAfterMs: answer.retryAfterMs, fallbackAtHand: req.fallbackAtHand }, n, budget.left(), random());
       if (delay === undefined) break;
       await sleep(delay, undefined, { signal: budget.signal }).catch(() => {});
     }
     if (req.signal?.aborted) throw req.signal.reason;
-    return { kind: 'unreachable', detail: last, tls: false };
+    return { kind: 'failed', detail: last, tls: false };
   } finally {
     budget.end();
     dispatcher.destroy().catch(() => {});
