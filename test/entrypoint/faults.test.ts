@@ -98,6 +98,36 @@ describe('offline fallback', () => {
     await verifyLicenseFile(view.file, { keys: trusted, credential: f.admin });
   });
 
+  test('after an offline start the background refresh comes soon and rewrites the very file LICENSE_FILE names', async () => {
+    // A real TCP relay in front of the real server: down (connections dropped) at the start, up a moment later.
+    let up = false;
+    const relay = createTcpServer((client) => {
+      if (!up) return client.destroy();
+      const upstream = connect(server.port, '127.0.0.1', () => client.pipe(upstream).pipe(client));
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    const host = await listen(relay);
+    try {
+      const old = await forge(key, claimsFor(f.admin, nowS() - 600));
+      const dir = cacheHolding(old);
+      // The command prints the license its file holds at the start, and again 2.5 s later.
+      const show = 'node -e "console.log(JSON.parse(require(\'fs\').readFileSync(process.env.LICENSE_FILE)).license)"';
+      const s = start(['sh', '-c', `${show}; sleep 2.5; ${show}`], env({ API_ENDPOINT: `http://${host}/v1`, LICENSE_CACHE_DIR: dir, LICENSE_REFRESH_INTERVAL: '1', ACTIVATION_TIMEOUT: '2' }));
+      await waitFor(() => s.output().includes('Successfully activated cached license'));
+      up = true;
+      const r = await s.done;
+      assert.equal(r.code, 0, r.stderr);
+      const [first, second] = r.stdout.trim().split('\n');
+      assert.equal(first, old);
+      assert.notEqual(second, old, `the file was refreshed: ${r.stderr}`);
+      await verifyLicenseFile(join(dir, 'license.json'), { keys: trusted, credential: f.admin });
+      assert.match(r.stderr, new RegExp(`License refreshed: .* \\(${join(dir, 'license.json')}\\)`));
+    } finally {
+      relay.close();
+    }
+  });
+
   test('a definitive refusal never falls back to the cache (a rotated token stops working)', async () => {
     const ff = fixture();
     const s = await startServer({ seed: ff.seed });
