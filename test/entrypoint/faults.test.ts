@@ -79,15 +79,18 @@ describe('offline fallback', () => {
       return dir;
     }, /license\.json: corrupt/],
   ];
-  for (const [name, make, why] of refusedCases) {
-    test(`server unreachable and ${name}: banner names the cause, exit 55`, async () => {
-      const r = await run(SHOW_ENV, env({ API_ENDPOINT: refused, LICENSE_CACHE_DIR: await make(f.admin) }));
-      assert.equal(r.code, 55, r.stderr);
-      noSecret(r);
-      assert.match(r.stderr, /Reason: The license server could not be reached and no usable cached license was found: ECONNREFUSED; /);
-      assert.match(r.stderr, why);
-    });
-  }
+  // Independent (each its own cache folder), and each waits out the full retry policy: run side by side.
+  describe('server unreachable, no usable cache', { concurrency: true }, () => {
+    for (const [name, make, why] of refusedCases) {
+      test(`server unreachable and ${name}: banner names the cause, exit 55`, async () => {
+        const r = await run(SHOW_ENV, env({ API_ENDPOINT: refused, LICENSE_CACHE_DIR: await make(f.admin) }));
+        assert.equal(r.code, 55, r.stderr);
+        noSecret(r);
+        assert.match(r.stderr, /Reason: The license server could not be reached and no usable cached license was found: ECONNREFUSED; /);
+        assert.match(r.stderr, why);
+      });
+    }
+  });
 
   test('item 5: a forged cache file issued ten years ahead never becomes LICENSE_FILE; the cache is repaired', async () => {
     const dir = await cacheWith(claimsFor(f.admin, nowS() + 3650 * 86_400), await testKey());
