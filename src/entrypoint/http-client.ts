@@ -1,10 +1,15 @@
 // undici's index evaluates every dispatcher, mock, cache and WebSocket it has: ~35 ms of each container
-// start. The activation needs two of its modules, loaded here by path (undici is pinned; the
+// start. The activation needs a few of its modules, loaded here by path (undici is pinned; the
 // end-to-end tests exercise both, proxy included).
 import EnvHttpProxyAgent from 'undici/lib/dispatcher/env-http-proxy-agent.js';
 import apiRequest from 'undici/lib/api/api-request.js';
+import apiConnect from 'undici/lib/api/api-connect.js';
+import DispatcherBase from 'undici/lib/dispatcher/dispatcher.js';
 import type { Dispatcher } from 'undici';
 import type { Env } from '../core/env.ts';
+
+// HTTPS through a proxy is a CONNECT tunnel opened with dispatcher.connect(), which only undici's index adds.
+DispatcherBase.prototype.connect ??= apiConnect;
 
 /** A dispatcher that honours HTTP(S)_PROXY and NO_PROXY as given in `env` (either case). */
 export function proxyAgent(env: Env, connectTimeoutMs: number): Dispatcher {
