@@ -277,7 +277,7 @@ describe('offline fallback', () => {
     }
   });
 
-  test('NODE_EXTRA_CA_CERTS: a TLS-intercepting proxy with its own CA in front of the real server is trusted', async () => {
+  test('NODE_EXTRA_CA_CERTS: a TLS-intercepting proxy with its own CA in front of the real server is trusted, directly and through HTTPS_PROXY', async () => {
     const dir = tempDir();
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
     const terminator = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, async (req, res) => {
@@ -291,6 +291,29 @@ describe('offline fallback', () => {
       const r = await run(SHOW_ENV, env({ API_ENDPOINT: `https://${host}/v1`, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') }));
       assert.equal(r.code, 0, r.stderr);
       assert.equal(childView(r).mode, 'online');
+      // The same HTTPS endpoint through HTTPS_PROXY: a CONNECT tunnel (undici's connect(), loaded by path).
+      const tunnels: string[] = [];
+      const proxy = createHttpServer((_req, res) => res.writeHead(405).end());
+      proxy.on('connect', (req, client: Socket, head) => {
+        tunnels.push(req.url!);
+        const [h, p] = req.url!.split(':');
+        const upstream = connect(Number(p), h, () => {
+          client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+          upstream.write(head);
+          upstream.pipe(client).pipe(upstream);
+        });
+        upstream.on('error', () => client.destroy());
+        client.on('error', () => upstream.destroy());
+      });
+      const proxyHost = await listen(proxy);
+      try {
+        const viaProxy = await run(SHOW_ENV, env({ API_ENDPOINT: `https://${host}/v1`, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'), HTTPS_PROXY: `http://${proxyHost}` }));
+        assert.equal(viaProxy.code, 0, viaProxy.stderr);
+        assert.equal(childView(viaProxy).mode, 'online');
+        assert.deepEqual(tunnels, [host]);
+      } finally {
+        proxy.close();
+      }
     } finally {
       terminator.close();
     }
