@@ -20,7 +20,7 @@ export const RETRY = {
   minAttemptMs: 1_000,
 } as const;
 
-/** After an offline start, the first background refresh comes this soon (or at the interval, if shorter). */
+/** After an offline start or a failed refresh, the next one comes this soon, then twice as late each time (never later than the interval). */
 export const REFRESH_SOON_MS = 60_000;
 /** ±10 %: containers started together do not refresh together. */
 export const REFRESH_JITTER = 0.1;

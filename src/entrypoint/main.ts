@@ -141,7 +141,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       const result = await activation.refresh();
       const [level, line] = refreshLine(result);
       if (result.ok || config.logLicenseIssues) log(level, line);
-      return { soon: false };
+      return { failed: !result.ok && !result.refused };
     });
   }
   signals.stop();

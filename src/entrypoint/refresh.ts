@@ -5,26 +5,31 @@ export function refreshDelay(intervalMs: number, random: number): number {
   return Math.round(intervalMs * (1 - REFRESH_JITTER + 2 * REFRESH_JITTER * random));
 }
 
-/** The first refresh after an offline start comes soon (never later than the interval). */
-export function firstRefreshDelay(intervalMs: number, soon: boolean, random: number): number {
-  return refreshDelay(soon ? Math.min(REFRESH_SOON_MS, intervalMs) : intervalMs, random);
+/**
+ * When the next refresh comes: at the interval while all is well; after `failures` failed tries in a
+ * row (an offline start counts as one) soon, then twice as late each time, never later than the interval.
+ */
+export function nextRefreshDelay(intervalMs: number, failures: number, random: number): number {
+  const base = failures === 0 ? intervalMs : Math.min(intervalMs, REFRESH_SOON_MS * 2 ** Math.min(failures - 1, 30));
+  return refreshDelay(base, random);
 }
 
 /**
- * Runs `run` after the first delay, then every interval (± jitter), while the command runs; `run`'s
- * answer says whether the next one should come soon again. The timer never keeps the process alive.
+ * Runs `run` on that schedule while the command runs; `run` says whether its try failed (a refusal is
+ * not a failure to retry soon). The timer never keeps the process alive.
  */
-export function scheduleRefresh(intervalMs: number, soon: boolean, run: () => Promise<{ soon: boolean }>): () => void {
+export function scheduleRefresh(intervalMs: number, startedOffline: boolean, run: () => Promise<{ failed: boolean }>): () => void {
   let timer: NodeJS.Timeout;
   let stopped = false;
-  const next = (again: boolean) => {
+  let failures = startedOffline ? 1 : 0;
+  const next = () => {
     if (stopped) return;
     timer = setTimeout(() => {
-      run().then((r) => next(r.soon), () => next(true));
-    }, firstRefreshDelay(intervalMs, again, Math.random()));
+      run().then((r) => (failures = r.failed ? failures + 1 : 0), () => failures++).finally(next);
+    }, nextRefreshDelay(intervalMs, failures, Math.random()));
     timer.unref();
   };
-  next(soon);
+  next();
   return () => {
     stopped = true;
     clearTimeout(timer);
