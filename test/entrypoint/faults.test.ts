@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, createServer as createTcpServer, type Socket } from 'node:net';
@@ -10,7 +10,7 @@ import { verifyLicenseFile } from '../../src/core/license.ts';
 import { assertNoSecret, baseEnv, cacheDir, cacheWith as cacheHolding, childView, ENTRYPOINT, listen, nowS, refusedEndpoint, run, SHOW_ENV, start, waitFor, type Run } from '../helpers/entrypoint.ts';
 import { claimsFor, forge, testKey, writeJwks, type TestKey } from '../helpers/keys.ts';
 import { api, fixture, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
-import { canUnshare, has, unlessAble } from '../helpers/capabilities.ts';
+import { canUnshare, has, isRoot, unlessAble } from '../helpers/capabilities.ts';
 
 const f = fixture();
 let server: RunningServer;
@@ -364,6 +364,29 @@ describe('the cache under contention', () => {
     assert.equal(view.mode, 'online');
     assert.ok(view.file.startsWith(e.TMPDIR), view.file);
     assert.ok(!existsSync(join(dir, 'license.json')));
+  });
+});
+
+describe('a cache folder this user may not write', () => {
+  test('EACCES (run as nobody): the temporary file at once, with a warning', { timeout: 15_000, skip: unlessAble(isRoot && has('setpriv', '--version'), 'root and setpriv') }, async () => {
+    const base = tempDir();
+    chmodSync(base, 0o755);
+    const cache = join(base, 'cache');
+    mkdirSync(cache, { mode: 0o755 });
+    const tmp = join(base, 'tmp');
+    mkdirSync(tmp);
+    chmodSync(tmp, 0o1777);
+    const keys = join(base, 'keys.json');
+    writeFileSync(keys, readFileSync(trusted));
+    chmodSync(keys, 0o644);
+    const e = env({ LICENSE_CACHE_DIR: cache, LICENSE_TRUSTED_KEYS: keys, TMPDIR: tmp, HOME: tmp });
+    const r = await run(['--reuid=65534', '--regid=65534', '--clear-groups', ENTRYPOINT, ...SHOW_ENV], e, { command: 'setpriv' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Warning: cannot write the license cache in .* \(EACCES\); using .*license\.json for this container only/);
+    const view = childView(r);
+    assert.equal(view.mode, 'online');
+    assert.ok(view.file.startsWith(tmp), view.file);
+    assert.deepEqual(readdirSync(cache), []);
   });
 });
 
