@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { hashCredential, parseCredential, type Credential } from '../../core/credentials.ts';
 import { CredentialError } from '../../core/errors.ts';
-import type { Principal } from '../accounts.ts';
+import type { EffectiveLicense, Principal } from '../accounts.ts';
 import { decideActivation } from '../activation.ts';
 import { ApiError } from '../errors.ts';
 import { ActivateBody } from '../schemas.ts';
@@ -11,7 +11,7 @@ import { bearer, type RouteContext } from './context.ts';
 /** POST /v1/license/activate (section 4): who asks is settled before the body is read. */
 export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
   const { accounts, keys, limiter, clock } = ctx;
-  const callers = new WeakMap<FastifyRequest, { credential: Credential; principal: Principal }>();
+  const callers = new WeakMap<FastifyRequest, { credential: Credential; principal: Principal; license: EffectiveLicense }>();
 
   app.addHook('onRequest', async (request) => {
     const value = bearer(request);
@@ -27,17 +27,17 @@ export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
     if (wait > 0) {
       throw new ApiError(429, 'licensing.rate_limited', `too many activations with this credential; retry in ${wait} s`, { headers: { 'retry-after': String(wait) } });
     }
-    const principal = await accounts.resolve(credential);
-    if (!principal) throw new ApiError(401, 'licensing.credentials.invalid', 'the credentials are unknown, rotated or deleted');
-    callers.set(request, { credential, principal });
+    const caller = await accounts.identify(credential);
+    if (!caller) throw new ApiError(401, 'licensing.credentials.invalid', 'the credentials are unknown, rotated or deleted');
+    callers.set(request, { credential, ...caller });
   });
 
   app.post('/v1/license/activate', { schema: { body: ActivateBody } }, async (request) => {
-    const { credential, principal } = callers.get(request)!;
+    const { credential, principal, license: effective } = callers.get(request)!;
     const now = clock();
     const body = request.body;
     const claims = decideActivation({
-      credential, principal, license: await accounts.effectiveLicense(principal.workspace),
+      credential, principal, license: effective,
       policy: principal.kind === 'legacy' ? await accounts.legacyPolicy() : undefined,
       request: body, issuer: ctx.issuer(), now,
     });
