@@ -1,14 +1,21 @@
 // Bundles each program into dist/: what ships (image and npm package) is built JavaScript that starts fast.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import pkg from '../package.json' with { type: 'json' };
+
+/** Each program: its source, and the exit code for "this Node is too old" (the entrypoint's is a configuration error). */
+const PROGRAMS = {
+  'docker-entrypoint': { src: 'src/entrypoint/main.ts', tooOld: 64 },
+  'license-server': { src: 'src/server/main.ts', tooOld: 1 },
+  localstack: { src: 'src/cli/main.ts', tooOld: 1 },
+  'pro-emulator': { src: 'src/product/main.ts', tooOld: 1 },
+} as const;
+const NODE_MAJOR = Number(/\d+/.exec(pkg.engines.node)![0]);
 
 rmSync('dist', { recursive: true, force: true });
 await build({
   entryPoints: {
-    'docker-entrypoint': 'src/entrypoint/main.ts',
-    'license-server': 'src/server/main.ts',
-    localstack: 'src/cli/main.ts',
-    'pro-emulator': 'src/product/main.ts',
+    ...Object.fromEntries(Object.entries(PROGRAMS).map(([name, { src }]) => [`main/${name}`, src])),
     index: 'src/index.ts',
   },
   outdir: 'dist',
@@ -26,3 +33,21 @@ await build({
   alias: { 'graceful-fs': 'node:fs' },
   logLevel: 'warning',
 });
+
+// A launcher per program: plain JavaScript any Node can parse, so an old Node gets one line instead of a link error.
+for (const [name, { tooOld }] of Object.entries(PROGRAMS)) {
+  const path = `dist/${name}.js`;
+  writeFileSync(path, `#!/usr/bin/env node
+// ${name}: checks the Node version before loading the bundle, which needs Node ${NODE_MAJOR}.
+const major = Number(process.versions.node.split('.')[0]);
+if (major < ${NODE_MAJOR}) {
+  process.stderr.write('${name}: Node.js ${NODE_MAJOR} or newer is needed; this is Node.js ' + process.version + '. Run it with npx from a clone after npm ci (which installs Node ${NODE_MAJOR}), or install Node.js ${NODE_MAJOR}.\\n');
+  process.exit(${tooOld});
+}
+// V8's code cache on disk (NODE_COMPILE_CACHE, else the temp folder) spares re-compiling the bundle at every start.
+const { enableCompileCache } = await import('node:module');
+enableCompileCache?.();
+await import('./main/${name}.js');
+`);
+  chmodSync(path, 0o755);
+}

@@ -3,12 +3,17 @@
 // end-to-end tests exercise both, proxy included).
 import EnvHttpProxyAgent from 'undici/lib/dispatcher/env-http-proxy-agent.js';
 import apiRequest from 'undici/lib/api/api-request.js';
-import type { Dispatcher } from 'undici';
+import apiConnect from 'undici/lib/api/api-connect.js';
+import Dispatcher from 'undici/lib/dispatcher/dispatcher.js';
+import type { Dispatcher as DispatcherType } from 'undici';
+
+// HTTPS through a proxy is a CONNECT tunnel opened with dispatcher.connect(), which only undici's index adds.
+Dispatcher.prototype.connect ??= apiConnect;
 
 export { EnvHttpProxyAgent };
 
 /** undici's `request(url, options)`, bound to a dispatcher. */
-export function request(dispatcher: Dispatcher, url: string, options: Omit<Dispatcher.RequestOptions, 'origin' | 'path'>): Promise<Dispatcher.ResponseData> {
+export function request(dispatcher: DispatcherType, url: string, options: Omit<DispatcherType.RequestOptions, 'origin' | 'path'>): Promise<DispatcherType.ResponseData> {
   const { origin, pathname, search } = new URL(url);
   return apiRequest.call(dispatcher, { ...options, origin, path: `${pathname}${search}` });
 }

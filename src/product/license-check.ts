@@ -22,8 +22,11 @@ function credentialOf(env: Env): string | undefined {
 export async function checkLicense(env: Env, now: Date): Promise<LicenseState> {
   const file = env[ENV.licenseFile];
   if (!file) return { pro: false, why: 'no LICENSE_FILE' };
+  // A license is bound to a credential: without one, a copied license file would make any machine Pro.
+  const credential = credentialOf(env);
+  if (!credential) return { pro: false, why: `no credential to check ${ENV.licenseFile} against (set ${ENV.authToken})` };
   try {
-    const { claims } = await verifyLicense(file, { keys: env[ENV.trustedKeys] || defaultTrustedKeysPath(), credential: credentialOf(env), now });
+    const { claims } = await verifyLicense(file, { keys: env[ENV.trustedKeys] || defaultTrustedKeysPath(), credential, now });
     return { pro: true, claims };
   } catch (error) {
     return { pro: false, why: error instanceof LicenseError ? `${error.message} [${error.code}]` : String(error) };

@@ -16,7 +16,26 @@ function parseListen(value: string): { host: string; port: number } {
   return { host: m[1] || '0.0.0.0', port };
 }
 
-async function main(): Promise<void> {
+const HELP = `usage: pro-emulator [--help] [--version]
+
+The demo LocalStack Pro product. Serves GET /_localstack/health on GATEWAY_LISTEN (default ${GATEWAY_LISTEN_DEFAULT});
+the Pro services appear only when it verifies LICENSE_FILE itself (against LICENSE_TRUSTED_KEYS), bound to the
+credential it was started with (LOCALSTACK_AUTH_TOKEN or LOCALSTACK_API_KEY, or their _FILE twins).
+Stops cleanly on SIGTERM or SIGINT.`;
+
+async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(HELP);
+    return;
+  }
+  if (argv.includes('--version')) {
+    console.log(VERSION);
+    return;
+  }
+  if (argv.length > 0) {
+    console.error(`pro-emulator: unknown argument ${argv[0]}; see pro-emulator --help`);
+    process.exit(64);
+  }
   let listen: { host: string; port: number };
   try {
     listen = parseListen(process.env.GATEWAY_LISTEN || GATEWAY_LISTEN_DEFAULT);
@@ -35,8 +54,8 @@ async function main(): Promise<void> {
       checkedAt = Date.now();
       state = await checkLicense(process.env, new Date());
     }
-    const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '');
-    if (path === '/_localstack/health' && (req.method === 'GET' || req.method === 'HEAD')) {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path.replace(/\/+$/, '') === '/_localstack/health' && (req.method === 'GET' || req.method === 'HEAD')) {
       const body = JSON.stringify(healthOf(state, VERSION));
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(req.method === 'HEAD' ? undefined : body);
@@ -47,6 +66,11 @@ async function main(): Promise<void> {
       return;
     }
     res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'not_found', message: `no route ${req.method} ${path}` } }));
+  });
+  server.once('error', (error: NodeJS.ErrnoException) => {
+    const why = error.code === 'EADDRINUSE' ? 'the port is in use by another program' : error.code === 'EACCES' ? 'permission denied' : error.message;
+    console.error(`pro-emulator: cannot listen on ${listen.host}:${listen.port}: ${why}. Stop the other program or set GATEWAY_LISTEN to a free HOST:PORT.`);
+    process.exit(1);
   });
   server.listen(listen.port, listen.host, () => {
     const address = server.address();
@@ -62,4 +86,4 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
 }
 
-void main();
+void main(process.argv.slice(2));

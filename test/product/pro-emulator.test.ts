@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { generateToken } from '../../src/core/credentials.ts';
@@ -79,4 +80,44 @@ test('healthOf ignores features that are not Pro services', () => {
   const h = healthOf({ pro: true, claims: { features: ['xray', 'bitcoin-miner'] } as never }, '1');
   assert.equal(h.services.xray, 'available');
   assert.equal(h.services['bitcoin-miner'], undefined);
+});
+
+test('a license file without a credential to bind it to is not trusted: community', async () => {
+  const output = await withProduct({ LICENSE_FILE: await licenseFile(key, token), PRO_ACTIVATED: '1' }, async (url) => {
+    assert.equal((await getHealth(url)).edition, 'community');
+  });
+  assert.match(output, /no credential to check LICENSE_FILE against/);
+});
+
+test('GET on an unknown path names the path in the error', async () => {
+  await withProduct({}, async (url) => {
+    const res = await fetch(`${url}/`);
+    assert.equal(res.status, 404);
+    assert.equal(((await res.json()) as { error: { message: string } }).error.message, 'no route GET /');
+  });
+});
+
+test('--help prints the usage and exits 0 without listening; an unknown flag is exit 64', async () => {
+  const help = await start([join(ROOT, 'dist/pro-emulator.js'), '--help'], baseEnv({ GATEWAY_LISTEN: '127.0.0.1:0' }), { command: process.execPath }).done;
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^usage: pro-emulator/);
+  assert.doesNotMatch(help.stderr, /Listening/);
+  const bad = await start([join(ROOT, 'dist/pro-emulator.js'), '--frobnicate'], baseEnv({ GATEWAY_LISTEN: '127.0.0.1:0' }), { command: process.execPath }).done;
+  assert.equal(bad.code, 64);
+  assert.match(bad.stderr, /unknown argument --frobnicate; see pro-emulator --help/);
+});
+
+test('a busy port is one line and exit 1, no stack', async () => {
+  const busy = createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+  const { port } = busy.address() as { port: number };
+  try {
+    const r = await start([join(ROOT, 'dist/pro-emulator.js')], baseEnv({ GATEWAY_LISTEN: `127.0.0.1:${port}` }), { command: process.execPath }).done;
+    assert.equal(r.code, 1);
+    const lines = r.stderr.trim().split('\n');
+    assert.match(lines.at(-1)!, new RegExp(`^pro-emulator: cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use by another program\\. Stop the other program or set GATEWAY_LISTEN`));
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  } finally {
+    busy.close();
+  }
 });
