@@ -196,9 +196,9 @@ export class Accounts {
   }
 
   /** Who a credential belongs to, with the license row of its workspace (one read: the activation's hot path). */
-  async identify(credential: Credential): Promise<{ principal: Principal; license: EffectiveLicense } | undefined> {
+  async identify(credential: Credential, hash = hashCredential(credential.value)): Promise<{ principal: Principal; license: EffectiveLicense } | undefined> {
     const column = credential.kind === 'ci' ? 'ci_token_hash' : credential.kind === 'developer' ? 'token_hash' : 'legacy_key_hash';
-    const owner = await this.store.credentialOwner(column, hashCredential(credential.value));
+    const owner = await this.store.credentialOwner(column, hash);
     if (!owner) return undefined;
     const principal: Principal = owner.kind === 'ci'
       ? { kind: 'ci', id: owner.ciToken.id, workspace: owner.workspace, ciToken: owner.ciToken }
