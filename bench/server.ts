@@ -3,6 +3,7 @@
 // Every activation is committed before it is answered; the run checks that the database holds one row per 2xx.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { importJWK } from 'jose';
@@ -60,14 +61,27 @@ async function signingCost(): Promise<{ jose: number; direct: number }> {
   return { jose, direct };
 }
 
+/** CPU seconds (user + system) the process has used: the server's own cost, whatever else runs on the machine. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Runs autocannon and measures the server's CPU time per answered request. */
+async function measure(pid: number, url: string, extra: string[]): Promise<Result & { cpuUs: number }> {
+  const before = cpuSeconds(pid);
+  const r = await autocannon(url, extra);
+  return { ...r, cpuUs: ((cpuSeconds(pid) - before) * 1e6) / Math.max(1, r.ok + r.non2xx) };
+}
+
 const f = fixture();
 const server = await startServer({ seed: f.seed, args: ['--rate-limit', '0'] });
-let activate: Result;
-let health: Result;
+let activate: Result & { cpuUs: number };
+let health: Result & { cpuUs: number };
 try {
   const body = JSON.stringify({ product: 'localstack-pro', version: '1.0.0', ci: true, ciProvider: 'bench', machineId: 'bench' });
-  health = await autocannon(`${server.url}/health`, []);
-  activate = await autocannon(`${server.url}/v1/license/activate`, ['-m', 'POST', '-H', `authorization=Bearer ${f.ci}`, '-H', 'content-type=application/json', '-b', body]);
+  health = await measure(server.process.pid!, `${server.url}/health`, []);
+  activate = await measure(server.process.pid!, `${server.url}/v1/license/activate`, ['-m', 'POST', '-H', `authorization=Bearer ${f.ci}`, '-H', 'content-type=application/json', '-b', body]);
 } finally {
   await server.kill();
 }
@@ -76,15 +90,17 @@ const rows = (db.prepare('SELECT count(*) AS n FROM activations').get() as { n: 
 db.close();
 const signing = await signingCost();
 
-const row = (name: string, r: Result) =>
-  `${name.padEnd(28)} ${r.rps.toFixed(0).padStart(8)} ${String(r.p50).padStart(7)} ${String(r.p99).padStart(7)} ${String(r.ok).padStart(9)} ${String(r.non2xx + r.errors).padStart(7)}`;
+const row = (name: string, r: Result & { cpuUs: number }) =>
+  `${name.padEnd(28)} ${r.rps.toFixed(0).padStart(8)} ${String(r.p50).padStart(7)} ${String(r.p99).padStart(7)} ${String(r.ok).padStart(9)} ${String(r.non2xx + r.errors).padStart(7)} ${r.cpuUs.toFixed(0).padStart(8)}`;
 const ratio = activate.rps / health.rps;
 console.log(`license server, ${CONNECTIONS} connections, ${SECONDS} s each, autocannon in its own process (${process.version})`);
-console.log(`${'endpoint'.padEnd(28)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'2xx'.padStart(9)} ${'failed'.padStart(7)}`);
+console.log(`${'endpoint'.padEnd(28)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'2xx'.padStart(9)} ${'failed'.padStart(7)} ${'cpu µs'.padStart(8)}`);
 console.log(row('GET /health (baseline)', health));
 console.log(row('POST /v1/license/activate', activate));
 console.log(`activations reach ${ratio.toFixed(2)} of /health (target ≥ ${TARGET.ratio}: ${ratio >= TARGET.ratio ? 'met' : 'NOT met'}); ` +
   `p99 ${activate.p99} ms (target ≤ ${TARGET.p99Ms}: ${activate.p99 <= TARGET.p99Ms ? 'met' : 'NOT met'})`);
+console.log(`server CPU per request: /health ${health.cpuUs.toFixed(0)} µs, activation ${activate.cpuUs.toFixed(0)} µs; ` +
+  `on a core of its own the server would answer activations at ${(health.cpuUs / activate.cpuUs).toFixed(2)} of its /health rate (load average ${loadavg()[0].toFixed(1)} during the run)`);
 console.log(`durability: ${activate.ok} activations answered 2xx, ${rows} rows after kill -9 (${rows >= activate.ok ? 'every answered activation stored' : 'ROWS MISSING'})`);
 console.log(`signing one license: jose SignJWT ${signing.jose.toFixed(1)} µs, node:crypto Ed25519 ${signing.direct.toFixed(1)} µs`);
 if (rows < activate.ok) process.exitCode = 1;
