@@ -9,6 +9,11 @@ export const STORE_RETRY_MAX_MS = 100;
 export const RETRY_AFTER_BUSY_S = 1;
 export const RETRY_AFTER_FAILED_S = 30;
 
+/** How often the checkpointer thread folds the WAL into the database file. */
+export const WAL_CHECKPOINT_INTERVAL_MS = 500;
+/** WAL pages (4 KiB) after which the writer checkpoints itself, should the checkpointer thread fall behind. */
+export const WAL_FALLBACK_CHECKPOINT_PAGES = 20_000;
+
 /** The largest seat count accepted: far below what SQLite and JavaScript numbers hold exactly. */
 export const MAX_SEATS = 1_000_000;
 /** Activations listed by the admin API, newest first. */
