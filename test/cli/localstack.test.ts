@@ -264,7 +264,7 @@ test('license show warns when the license ends within 14 days, a trial within 3;
   const cache = join(env.LOCALSTACK_VOLUME_DIR, 'cache');
   mkdirSync(cache, { recursive: true });
   const now = Date.now();
-  const show = async (type: string, daysLeft: number) => {
+  const show = async (type: 'subscription' | 'trial', daysLeft: number) => {
     const lic = { id: 'lic-soon', type, plan: 'pro', status: 'ACTIVE', expiresAt: new Date(now + daysLeft * 86_400_000).toISOString() };
     writeFileSync(join(cache, 'license.json'), serialise(await forge(key, claimsFor(token, Math.floor(now / 1000) - 60, { lic })), 'x', new Date()));
     const r = cli(['license', 'show'], env);
