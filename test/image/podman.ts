@@ -29,7 +29,7 @@ export async function podman(args: string[], options: { env?: NodeJS.ProcessEnv;
 const created = { containers: new Set<string>(), volumes: new Set<string>() };
 // A failed test must not leave containers or volumes behind.
 process.on('exit', () => {
-  for (const name of created.containers) spawnSync('podman', ['rm', '-f', '-t', '0', name], { env: podmanEnv(), stdio: 'ignore' });
+  for (const name of created.containers) spawnSync('podman', ['rm', '-f', '-v', '-t', '0', name], { env: podmanEnv(), stdio: 'ignore' });
   for (const name of created.volumes) spawnSync('podman', ['volume', 'rm', '-f', name], { env: podmanEnv(), stdio: 'ignore' });
 });
 
@@ -116,7 +116,7 @@ export class Container {
   }
 
   async remove(): Promise<void> {
-    await podman(['rm', '-f', '-t', '0', this.name]);
+    await podman(['rm', '-f', '-v', '-t', '0', this.name]);
     created.containers.delete(this.name);
   }
 }
