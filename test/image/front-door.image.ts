@@ -14,13 +14,15 @@ import { fixture, getHealth, startServer, tempDir, type RunningServer } from '..
 import { HOST_FROM_CONTAINER, IMAGE_UID, podman } from './podman.ts';
 
 const GATEWAY = `http://127.0.0.1:${CLI_DEFAULTS.gatewayPort}`;
+/** compose.yaml publishes the license server here. */
+const COMPOSE_SERVER_PORT = 8080;
 
-/** The fixed ports must be free, or the test would talk to someone else's LocalStack. */
-async function assertGatewayPortFree(): Promise<void> {
+/** The fixed ports must be free, or the test would talk to someone else's LocalStack or license server. */
+async function assertPortFree(port: number = CLI_DEFAULTS.gatewayPort): Promise<void> {
   const probe = createServer();
   await new Promise<void>((resolve, reject) => {
-    probe.once('error', (e) => reject(new Error(`127.0.0.1:${CLI_DEFAULTS.gatewayPort} is in use; stop what listens there to run this test (${(e as NodeJS.ErrnoException).code})`)));
-    probe.listen(CLI_DEFAULTS.gatewayPort, '127.0.0.1', () => resolve());
+    probe.once('error', (e) => reject(new Error(`127.0.0.1:${port} is in use; stop what listens there to run this test (${(e as NodeJS.ErrnoException).code})`)));
+    probe.listen(port, '127.0.0.1', () => resolve());
   });
   await new Promise((r) => probe.close(r));
 }
@@ -43,7 +45,7 @@ describe('localstack start -d with DOCKER_CMD=podman', () => {
   const cli = (args: string[]) => execa(process.execPath, [join(ROOT, 'dist/localstack.js'), ...args], { env, extendEnv: false, reject: false, timeout: 60_000, stdin: 'ignore' });
 
   before(async () => {
-    await assertGatewayPortFree();
+    await assertPortFree();
     server = await startServer({ seed: f.seed });
     const home = tempDir('pa-home-');
     env = podmanEnv({
@@ -103,7 +105,8 @@ describe('compose.yaml under podman-compose', () => {
     execa('podman-compose', ['-p', project, '-f', join(dir, 'compose.yaml'), ...args], { cwd: dir, env: podmanEnv({ PATH: process.env.PATH, ...extra }), extendEnv: false, reject: false, timeout: 180_000, stdin: 'ignore' });
 
   before(async () => {
-    await assertGatewayPortFree();
+    await assertPortFree();
+    await assertPortFree(COMPOSE_SERVER_PORT);
     // A copy: compose.yaml's ./license-data must not land in the repository.
     dir = tempDir('pa-compose-');
     mkdirSync(join(dir, 'examples'));
@@ -130,5 +133,8 @@ describe('compose.yaml under podman-compose', () => {
     assert.ok(!(logs.stdout + logs.stderr).includes(token));
     const adminEnv = await podman(['inspect', '--format', '{{json .Config.Env}}', `${project}_license-server_1`]);
     assert.ok(!(JSON.parse(adminEnv.stdout) as string[]).some((e) => e.startsWith('ADMIN_TOKEN=')), 'no admin API unless the host sets ADMIN_TOKEN');
+    // The server is published on the host's loopback, as the README says.
+    const res = await fetch(`http://127.0.0.1:${COMPOSE_SERVER_PORT}/health`);
+    assert.deepEqual(await res.json(), { status: 'ok' });
   });
 });
