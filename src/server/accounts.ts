@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { generateLegacyKey, generateToken, hashCredential, maskCredential, type Credential } from '../core/credentials.ts';
 import { TRIAL_DAYS } from '../core/constants.ts';
+import { MAX_SEATS } from './constants.ts';
 import { ApiError } from './errors.ts';
-import type { CiTokenRow, LicenseRow, MemberRow, Role, Store, WorkspaceRow } from './store.ts';
+import { isComparableInstant } from './instant.ts';
+import type { CiTokenRow, LicenseRow, MemberRow, Role, Store, StoreReads, StoreTx, WorkspaceRow } from './store.ts';
 
 export interface LegacyPolicy {
   downtimes: { start: string; end: string }[];
@@ -25,154 +27,219 @@ export interface EffectiveLicense {
   implicit: boolean;
 }
 
+export interface LicenseInput {
+  type: 'trial' | 'subscription';
+  /** Optional for a trial: it has every Pro feature whatever its plan. */
+  plan?: string;
+  seats?: number | null;
+  startsAt?: string | null;
+  expiresAt?: string | null;
+}
+
 const DAY_MS = 86_400_000;
 const POLICY_KEY = 'legacy_policy';
+const TRIAL_PLAN = 'trial';
 export const ROLES: readonly Role[] = ['owner', 'admin', 'member'];
 export const CI_MANAGERS: readonly Role[] = ['owner', 'admin'];
 
 const notFound = (what: string) => new ApiError(404, 'resource.not_found', `${what} does not exist`);
 
-/** Account operations shared by the admin API, the self-service API and the seed import. */
+
+async function requireWorkspace(reads: StoreReads, id: string): Promise<WorkspaceRow> {
+  const ws = await reads.workspace(id);
+  if (!ws) throw notFound(`workspace ${id}`);
+  return ws;
+}
+
+async function requireMember(reads: StoreReads, id: string): Promise<MemberRow> {
+  const m = await reads.member(id);
+  if (!m) throw notFound(`member ${id}`);
+  return m;
+}
+
+/** The account operations that write, inside one transaction (so the seed import is all or nothing). */
+export class AccountOps {
+  readonly tx: StoreTx;
+  constructor(tx: StoreTx) {
+    this.tx = tx;
+  }
+
+  async createWorkspace(input: { id?: string; name: string }, now: Date): Promise<WorkspaceRow> {
+    const id = input.id ?? `ws-${randomUUID().slice(0, 8)}`;
+    if (await this.tx.workspace(id)) throw new ApiError(409, 'resource.conflict', `workspace ${id} exists already`);
+    await this.tx.upsertWorkspace(id, input.name, now.toISOString());
+    return (await this.tx.workspace(id))!;
+  }
+
+  async renameWorkspace(id: string, name: string): Promise<void> {
+    const ws = await requireWorkspace(this.tx, id);
+    await this.tx.upsertWorkspace(id, name, ws.created_at);
+  }
+
+  /** Adds a member with a fresh developer token (or the given one); returns the plain token once. */
+  async addMember(workspaceId: string, input: { email: string; role: Role; licensed?: boolean; authToken?: string }): Promise<{ member: MemberRow; authToken: string }> {
+    await requireWorkspace(this.tx, workspaceId);
+    if (await this.tx.memberByEmail(workspaceId, input.email)) {
+      throw new ApiError(409, 'resource.conflict', `${input.email} is a member of ${workspaceId} already`);
+    }
+    if (input.licensed) await this.checkSeatFree(workspaceId);
+    const authToken = input.authToken ?? generateToken('developer');
+    const member: MemberRow = {
+      id: `mem-${randomUUID()}`, workspace_id: workspaceId, email: input.email, role: input.role,
+      licensed: input.licensed ? 1 : 0, token_hash: hashCredential(authToken), token_mask: maskCredential(authToken), legacy_key_hash: null,
+    };
+    await this.tx.insertMember(member);
+    return { member, authToken };
+  }
+
+  /** The old value stops working at once: only the new hash is kept. */
+  async rotateMemberToken(memberId: string, authToken = generateToken('developer')): Promise<string> {
+    await requireMember(this.tx, memberId);
+    await this.tx.updateMember(memberId, { token_hash: hashCredential(authToken), token_mask: maskCredential(authToken) });
+    return authToken;
+  }
+
+  async setLegacyKey(memberId: string, key: string | null = generateLegacyKey()): Promise<string | null> {
+    await requireMember(this.tx, memberId);
+    await this.tx.updateMember(memberId, { legacy_key_hash: key === null ? null : hashCredential(key) });
+    return key;
+  }
+
+  async setRole(memberId: string, role: Role): Promise<void> {
+    await requireMember(this.tx, memberId);
+    await this.tx.updateMember(memberId, { role });
+  }
+
+  private async checkSeatFree(workspaceId: string): Promise<void> {
+    const seats = (await this.tx.license(workspaceId))?.seats;
+    if (seats != null && (await this.tx.licensedCount(workspaceId)) >= seats) {
+      throw new ApiError(409, 'license.no_seats', `every one of the ${seats} seats of ${workspaceId} is assigned; free one or buy more`);
+    }
+  }
+
+  async setSeat(memberId: string, licensed: boolean): Promise<MemberRow> {
+    const member = await requireMember(this.tx, memberId);
+    if (licensed && !member.licensed) await this.checkSeatFree(member.workspace_id);
+    await this.tx.updateMember(memberId, { licensed: licensed ? 1 : 0 });
+    return (await this.tx.member(memberId))!;
+  }
+
+  async createCiToken(workspaceId: string, name: string, now: Date, token = generateToken('ci')): Promise<{ ciToken: CiTokenRow; token: string }> {
+    await requireWorkspace(this.tx, workspaceId);
+    if (await this.tx.ciTokenByName(workspaceId, name)) throw new ApiError(409, 'resource.conflict', `a CI token named ${name} exists already`);
+    const ciToken: CiTokenRow = {
+      id: `ci-${randomUUID()}`, workspace_id: workspaceId, name, token_hash: hashCredential(token), token_mask: maskCredential(token), created_at: now.toISOString(),
+    };
+    await this.tx.insertCiToken(ciToken);
+    return { ciToken, token };
+  }
+
+  async rotateCiToken(workspaceId: string, id: string, token = generateToken('ci')): Promise<string> {
+    if (!(await this.tx.ciToken(workspaceId, id))) throw notFound(`CI token ${id}`);
+    await this.tx.setCiTokenHash(id, hashCredential(token), maskCredential(token));
+    return token;
+  }
+
+  async deleteCiToken(workspaceId: string, id: string): Promise<void> {
+    if ((await this.tx.deleteCiToken(workspaceId, id)) === 0) throw notFound(`CI token ${id}`);
+  }
+
+  async setLicense(workspaceId: string, input: LicenseInput): Promise<LicenseRow> {
+    await requireWorkspace(this.tx, workspaceId);
+    checkLicenseInput(input);
+    const existing = await this.tx.license(workspaceId);
+    const row: LicenseRow = {
+      workspace_id: workspaceId, id: existing?.id ?? `lic-${randomUUID().slice(0, 8)}`, type: input.type, plan: input.plan ?? TRIAL_PLAN,
+      seats: input.seats ?? null, starts_at: isoOrNull(input.startsAt), expires_at: isoOrNull(input.expiresAt),
+    };
+    await this.tx.upsertLicense(row);
+    return row;
+  }
+
+  async endLicense(workspaceId: string, now: Date): Promise<LicenseRow> {
+    const existing = await this.tx.license(workspaceId);
+    if (!existing) throw notFound(`a license of ${workspaceId}`);
+    const row = { ...existing, expires_at: now.toISOString() };
+    await this.tx.upsertLicense(row);
+    return row;
+  }
+
+  async setLegacyPolicy(policy: LegacyPolicy): Promise<void> {
+    for (const t of [policy.sunsetAt, ...policy.downtimes.flatMap((d) => [d.start, d.end])]) {
+      if (t !== null && !isComparableInstant(t)) throw new ApiError(400, 'request.invalid', `${t} is not a time this server can compare`);
+    }
+    await this.tx.setSetting(POLICY_KEY, JSON.stringify(policy));
+  }
+}
+
+/** The schemas check the same; this keeps a value the store cannot hold or the code cannot compare out of every path. */
+function checkLicenseInput(input: LicenseInput): void {
+  if (input.type === 'subscription' && !input.plan) throw new ApiError(400, 'request.invalid', 'a subscription needs a plan');
+  if (input.seats != null && !(Number.isSafeInteger(input.seats) && input.seats >= 0 && input.seats <= MAX_SEATS)) {
+    throw new ApiError(400, 'request.invalid', `seats must be a whole number from 0 to ${MAX_SEATS}`);
+  }
+  for (const t of [input.startsAt, input.expiresAt]) {
+    if (t && !isComparableInstant(t)) throw new ApiError(400, 'request.invalid', `${t} is not a time this server can compare`);
+  }
+}
+
+/** Account reads, and each write operation in its own transaction. */
 export class Accounts {
   readonly store: Store;
   constructor(store: Store) {
     this.store = store;
   }
 
-  resolve(credential: Credential): Principal | undefined {
+  /** Runs several operations in one transaction. */
+  write<T>(fn: (ops: AccountOps) => Promise<T>): Promise<T> {
+    return this.store.write((tx) => fn(new AccountOps(tx)));
+  }
+
+  async resolve(credential: Credential): Promise<Principal | undefined> {
     const hash = hashCredential(credential.value);
     if (credential.kind === 'ci') {
-      const ciToken = this.store.ciTokenByHash(hash);
-      const workspace = ciToken && this.store.workspace(ciToken.workspace_id);
+      const ciToken = await this.store.ciTokenByHash(hash);
+      const workspace = ciToken && (await this.store.workspace(ciToken.workspace_id));
       return ciToken && workspace ? { kind: 'ci', id: ciToken.id, workspace, ciToken } : undefined;
     }
-    const member = credential.kind === 'developer' ? this.store.memberByTokenHash(hash) : this.store.memberByLegacyHash(hash);
-    const workspace = member && this.store.workspace(member.workspace_id);
+    const member = credential.kind === 'developer' ? await this.store.memberByTokenHash(hash) : await this.store.memberByLegacyHash(hash);
+    const workspace = member && (await this.store.workspace(member.workspace_id));
     return member && workspace ? { kind: credential.kind, id: member.id, workspace, member } : undefined;
   }
 
-  requireWorkspace(id: string): WorkspaceRow {
-    const ws = this.store.workspace(id);
-    if (!ws) throw notFound(`workspace ${id}`);
-    return ws;
+  requireWorkspace(id: string): Promise<WorkspaceRow> {
+    return requireWorkspace(this.store, id);
   }
 
-  requireMember(id: string): MemberRow {
-    const m = this.store.member(id);
-    if (!m) throw notFound(`member ${id}`);
-    return m;
+  requireMember(id: string): Promise<MemberRow> {
+    return requireMember(this.store, id);
   }
 
-  createWorkspace(input: { id?: string; name: string }, now: Date): WorkspaceRow {
-    const id = input.id ?? `ws-${randomUUID().slice(0, 8)}`;
-    if (this.store.workspace(id)) throw new ApiError(409, 'resource.conflict', `workspace ${id} exists already`);
-    this.store.upsertWorkspace(id, input.name, now.toISOString());
-    return this.store.workspace(id)!;
+  async effectiveLicense(workspace: WorkspaceRow): Promise<EffectiveLicense> {
+    return effectiveLicense(workspace, await this.store.license(workspace.id));
   }
 
-  /** Adds a member with a fresh developer token (or the given one); returns the plain token once. */
-  addMember(workspaceId: string, input: { email: string; role: Role; licensed?: boolean; authToken?: string }): { member: MemberRow; authToken: string } {
-    this.requireWorkspace(workspaceId);
-    if (this.store.memberByEmail(workspaceId, input.email)) {
-      throw new ApiError(409, 'resource.conflict', `${input.email} is a member of ${workspaceId} already`);
-    }
-    if (input.licensed) this.checkSeatFree(workspaceId);
-    const authToken = input.authToken ?? generateToken('developer');
-    const member: MemberRow = {
-      id: `mem-${randomUUID()}`, workspace_id: workspaceId, email: input.email, role: input.role,
-      licensed: input.licensed ? 1 : 0, token_hash: hashCredential(authToken), token_mask: maskCredential(authToken), legacy_key_hash: null,
-    };
-    this.store.insertMember(member);
-    return { member, authToken };
+  async listCiTokens(workspaceId: string) {
+    return (await this.store.ciTokens(workspaceId)).map((t) => ({ id: t.id, name: t.name, token: t.token_mask, createdAt: t.created_at }));
   }
 
-  /** The old value stops working at once: only the new hash is kept. */
-  rotateMemberToken(memberId: string, authToken = generateToken('developer')): string {
-    this.requireMember(memberId);
-    this.store.updateMember(memberId, { token_hash: hashCredential(authToken), token_mask: maskCredential(authToken) });
-    return authToken;
-  }
-
-  setLegacyKey(memberId: string, key: string | null = generateLegacyKey()): string | null {
-    this.requireMember(memberId);
-    this.store.updateMember(memberId, { legacy_key_hash: key === null ? null : hashCredential(key) });
-    return key;
-  }
-
-  setRole(memberId: string, role: Role): void {
-    this.requireMember(memberId);
-    this.store.updateMember(memberId, { role });
-  }
-
-  private checkSeatFree(workspaceId: string): void {
-    const seats = this.store.license(workspaceId)?.seats;
-    if (seats != null && this.store.licensedCount(workspaceId) >= seats) {
-      throw new ApiError(409, 'license.no_seats', `every one of the ${seats} seats of ${workspaceId} is assigned; free one or buy more`);
-    }
-  }
-
-  setSeat(memberId: string, licensed: boolean): MemberRow {
-    const member = this.requireMember(memberId);
-    if (licensed && !member.licensed) this.checkSeatFree(member.workspace_id);
-    this.store.updateMember(memberId, { licensed: licensed ? 1 : 0 });
-    return this.store.member(memberId)!;
-  }
-
-  createCiToken(workspaceId: string, name: string, now: Date, token = generateToken('ci')): { ciToken: CiTokenRow; token: string } {
-    this.requireWorkspace(workspaceId);
-    if (this.store.ciTokenByName(workspaceId, name)) throw new ApiError(409, 'resource.conflict', `a CI token named ${name} exists already`);
-    const ciToken: CiTokenRow = {
-      id: `ci-${randomUUID()}`, workspace_id: workspaceId, name, token_hash: hashCredential(token), token_mask: maskCredential(token), created_at: now.toISOString(),
-    };
-    this.store.insertCiToken(ciToken);
-    return { ciToken, token };
-  }
-
-  rotateCiToken(workspaceId: string, id: string, token = generateToken('ci')): string {
-    if (!this.store.ciToken(workspaceId, id)) throw notFound(`CI token ${id}`);
-    this.store.setCiTokenHash(id, hashCredential(token), maskCredential(token));
-    return token;
-  }
-
-  deleteCiToken(workspaceId: string, id: string): void {
-    if (this.store.deleteCiToken(workspaceId, id) === 0) throw notFound(`CI token ${id}`);
-  }
-
-  listCiTokens(workspaceId: string) {
-    return this.store.ciTokens(workspaceId).map((t) => ({ id: t.id, name: t.name, token: t.token_mask, createdAt: t.created_at }));
-  }
-
-  setLicense(workspaceId: string, input: { type: 'trial' | 'subscription'; plan: string; seats?: number | null; startsAt?: string | null; expiresAt?: string | null }): LicenseRow {
-    this.requireWorkspace(workspaceId);
-    const existing = this.store.license(workspaceId);
-    const row: LicenseRow = {
-      workspace_id: workspaceId, id: existing?.id ?? `lic-${randomUUID().slice(0, 8)}`, type: input.type, plan: input.plan,
-      seats: input.seats ?? null, starts_at: isoOrNull(input.startsAt), expires_at: isoOrNull(input.expiresAt),
-    };
-    this.store.upsertLicense(row);
-    return row;
-  }
-
-  endLicense(workspaceId: string, now: Date): LicenseRow {
-    const existing = this.store.license(workspaceId);
-    if (!existing) throw notFound(`a license of ${workspaceId}`);
-    const row = { ...existing, expires_at: now.toISOString() };
-    this.store.upsertLicense(row);
-    return row;
-  }
-
-  effectiveLicense(workspace: WorkspaceRow): EffectiveLicense {
-    return effectiveLicense(workspace, this.store.license(workspace.id));
-  }
-
-  legacyPolicy(): LegacyPolicy {
-    const raw = this.store.setting(POLICY_KEY);
+  async legacyPolicy(): Promise<LegacyPolicy> {
+    const raw = await this.store.setting(POLICY_KEY);
     return raw ? (JSON.parse(raw) as LegacyPolicy) : { downtimes: [], sunsetAt: null };
   }
 
-  setLegacyPolicy(policy: LegacyPolicy): void {
-    this.store.setSetting(POLICY_KEY, JSON.stringify(policy));
-  }
+  createWorkspace(input: { id?: string; name: string }, now: Date) { return this.write((o) => o.createWorkspace(input, now)); }
+  addMember(workspaceId: string, input: { email: string; role: Role; licensed?: boolean }) { return this.write((o) => o.addMember(workspaceId, input)); }
+  rotateMemberToken(memberId: string) { return this.write((o) => o.rotateMemberToken(memberId)); }
+  setLegacyKey(memberId: string, key?: string | null) { return this.write((o) => o.setLegacyKey(memberId, key)); }
+  setRole(memberId: string, role: Role) { return this.write((o) => o.setRole(memberId, role)); }
+  setSeat(memberId: string, licensed: boolean) { return this.write((o) => o.setSeat(memberId, licensed)); }
+  createCiToken(workspaceId: string, name: string, now: Date) { return this.write((o) => o.createCiToken(workspaceId, name, now)); }
+  rotateCiToken(workspaceId: string, id: string) { return this.write((o) => o.rotateCiToken(workspaceId, id)); }
+  deleteCiToken(workspaceId: string, id: string) { return this.write((o) => o.deleteCiToken(workspaceId, id)); }
+  setLicense(workspaceId: string, input: LicenseInput) { return this.write((o) => o.setLicense(workspaceId, input)); }
+  endLicense(workspaceId: string, now: Date) { return this.write((o) => o.endLicense(workspaceId, now)); }
+  setLegacyPolicy(policy: LegacyPolicy) { return this.write((o) => o.setLegacyPolicy(policy)); }
 }
 
 const isoOrNull = (value: string | null | undefined) => (value ? new Date(value).toISOString() : null);
@@ -184,7 +251,7 @@ export function effectiveLicense(workspace: WorkspaceRow, row: LicenseRow | unde
   const trialEnd = new Date(Date.parse(startsAt) + TRIAL_DAYS * DAY_MS).toISOString();
   const expiresAt = row?.expires_at ?? (type === 'trial' ? trialEnd : '9999-12-31T00:00:00.000Z');
   return {
-    id: row?.id ?? `lic-trial-${workspace.id}`, type, plan: row?.plan ?? 'trial', seats: row?.seats ?? null,
+    id: row?.id ?? `lic-trial-${workspace.id}`, type, plan: row?.plan ?? TRIAL_PLAN, seats: row?.seats ?? null,
     startsAt, expiresAt: type === 'trial' && expiresAt > trialEnd ? trialEnd : expiresAt, implicit: !row,
   };
 }

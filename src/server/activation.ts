@@ -4,14 +4,10 @@ import { credentialBinding, type Credential } from '../core/credentials.ts';
 import type { LicenseClaims } from '../core/license.ts';
 import type { EffectiveLicense, LegacyPolicy, Principal } from './accounts.ts';
 import { ApiError } from './errors.ts';
+import type { ActivateBody as ActivationRequest } from './schemas.ts';
 
-export interface ActivationRequest {
-  product: string;
-  version: string;
-  ci: boolean;
-  ciProvider: string | null;
-  machineId: string;
-}
+export type { ActivationRequest };
+
 
 /** Refuses a legacy key inside a downtime window or after the sunset; auth tokens are never affected. */
 export function checkLegacyPolicy(policy: LegacyPolicy, now: Date): void {
@@ -35,14 +31,14 @@ export function decideActivation(input: {
   credential: Credential;
   principal: Principal;
   license: EffectiveLicense;
-  /** Read only for legacy keys. */
-  policy: () => LegacyPolicy;
+  /** Needed only for legacy keys (the caller reads it only for them). */
+  policy: LegacyPolicy | undefined;
   request: ActivationRequest;
   issuer: string;
   now: Date;
 }): LicenseClaims {
   const { credential, principal, license, request, now } = input;
-  if (principal.kind === 'legacy') checkLegacyPolicy(input.policy(), now);
+  if (principal.kind === 'legacy') checkLegacyPolicy(input.policy ?? { downtimes: [], sunsetAt: null }, now);
   if (principal.kind === 'developer' && request.ci) {
     throw new ApiError(403, 'licensing.credentials.ci_token_required',
       'A developer auth token cannot be used in CI. Create a CI auth token (lsci-…) for this pipeline.');

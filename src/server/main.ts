@@ -1,19 +1,23 @@
 #!/usr/bin/env node
+import { accessSync, constants as fsConstants, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SERVER_DEFAULTS } from '../core/constants.ts';
+import { CodedError } from '../core/errors.ts';
 import { Accounts } from './accounts.ts';
 import { buildServer, type ServerOptions } from './app.ts';
-import { CodedError } from '../core/errors.ts';
-import { ServerConfigError } from './errors.ts';
+import { SERVER_EXIT } from './constants.ts';
+import { fileStoreError, SeedError, ServerConfigError, StoreError } from './errors.ts';
 import { importSeed, readSeed } from './seed.ts';
-import { loadSigningKeys } from './signing-keys.ts';
-import { Store } from './store.ts';
+import { SigningKeys } from './signing-keys.ts';
+import { SqliteStore } from './sqlite-store.ts';
 
 const D = SERVER_DEFAULTS;
 const USAGE = `usage: license-server [--host ${D.host}] [--port ${D.port}] [--data-dir ${D.dataDir}] [--seed FILE] [--rate-limit N (default ${D.rateLimit})] [--issuer URL]
 
 Environment: ADMIN_TOKEN enables the admin API under /admin/v1.`;
+
+const usageError = (message: string) => new ServerConfigError('server.usage', message, SERVER_EXIT.usage);
 
 function parse(argv: string[]) {
   const { values } = parseArgs({
@@ -30,19 +34,52 @@ function parse(argv: string[]) {
     strict: true,
   });
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ServerConfigError('server.usage', `--port must be 0–65535, not ${values.port}`);
+  if (!/^\d+$/.test(values.port) || port > 65535) throw usageError(`--port must be 0–65535, not ${values.port}`);
   const rateLimit = Number(values['rate-limit']);
-  if (!Number.isInteger(rateLimit) || rateLimit < 0) throw new ServerConfigError('server.usage', `--rate-limit must be a whole number ≥ 0, not ${values['rate-limit']}`);
+  if (!/^\d+$/.test(values['rate-limit']) || !Number.isSafeInteger(rateLimit)) throw usageError(`--rate-limit must be a whole number ≥ 0, not ${values['rate-limit']}`);
   return { ...values, port, rateLimit, dataDir: resolve(values['data-dir']) };
 }
 
 /** A test-only clock: LICENSE_SERVER_NOW sets the starting instant, time then runs on from it. */
 function clockFrom(env: NodeJS.ProcessEnv): () => Date {
   const start = env.LICENSE_SERVER_NOW ? Date.parse(env.LICENSE_SERVER_NOW) : NaN;
-  if (env.LICENSE_SERVER_NOW && Number.isNaN(start)) throw new ServerConfigError('server.usage', `LICENSE_SERVER_NOW must be an ISO-8601 time, not ${env.LICENSE_SERVER_NOW}`);
+  if (env.LICENSE_SERVER_NOW && Number.isNaN(start)) throw usageError(`LICENSE_SERVER_NOW must be an ISO-8601 time, not ${env.LICENSE_SERVER_NOW}`);
   if (Number.isNaN(start)) return () => new Date();
   const offset = start - Date.now();
   return () => new Date(Date.now() + offset);
+}
+
+/** The data folder exists and can be written; otherwise one line that names the folder and the cause. */
+function prepareDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    accessSync(dataDir, fsConstants.W_OK);
+  } catch (cause) {
+    throw startupStoreError(fileStoreError(cause, `the data folder ${dataDir} cannot be used`), dataDir);
+  }
+}
+
+/** A store failure at start as the line an operator acts on; nothing has been overwritten. */
+function startupStoreError(error: unknown, dataDir: string): unknown {
+  if (!(error instanceof StoreError)) return error;
+  const fix: Record<string, string> = {
+    'store.full': 'free space on that disk, then start again',
+    'store.read_only': 'give the server a writable --data-dir, then start again',
+    'store.io': 'check the disk, then start again',
+    'store.corrupt': 'restore license.db from a backup, or move it away to start empty',
+    'store.busy': 'stop the other program that holds the database, then start again',
+  };
+  const exit = error.code === 'store.corrupt' ? SERVER_EXIT.data : error.code === 'store.busy' ? SERVER_EXIT.unavailable : SERVER_EXIT.cannotWrite;
+  const where = error.message.includes(dataDir) ? '' : `${dataDir}: `;
+  return new ServerConfigError(error.code, `${where}${error.message}; ${fix[error.code] ?? 'see the cause above'}`, exit, { cause: error });
+}
+
+function listenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new ServerConfigError('server.port_in_use', `port ${port} on ${host} is in use by another program; stop it or choose another --port`, SERVER_EXIT.unavailable);
+  if (code === 'EACCES') return new ServerConfigError('server.port_denied', `listening on ${host}:${port} is not permitted; choose a --port above 1023`, SERVER_EXIT.unavailable);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new ServerConfigError('server.bad_host', `${host} is not an address of this machine; choose another --host`, SERVER_EXIT.usage);
+  return error;
 }
 
 async function main(): Promise<number> {
@@ -51,45 +88,72 @@ async function main(): Promise<number> {
     args = parse(process.argv.slice(2));
   } catch (error) {
     console.error(`license-server: ${(error as Error).message}\n${USAGE}`);
-    return 64;
+    return SERVER_EXIT.usage;
   }
   if (args.help) {
     console.log(USAGE);
     return 0;
   }
   const clock = clockFrom(process.env);
-  const store = new Store(args.dataDir);
-  const accounts = new Accounts(store);
-  if (args.seed) importSeed(accounts, readSeed(args.seed), clock());
-  const keys = await loadSigningKeys(args.dataDir);
-  const options: ServerOptions = {
-    accounts, keys, dataDir: args.dataDir, rateLimit: args.rateLimit, adminToken: process.env.ADMIN_TOKEN || undefined,
-    issuer: args.issuer ?? '', clock,
-  };
-  const app = buildServer(options);
-  await app.listen({ host: args.host, port: args.port });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : args.port;
-  const host = args.host.includes(':') ? `[${args.host}]` : args.host;
-  // The issuer is read per request, so a picked port (--port 0) is known before the first activation.
-  if (!args.issuer) options.issuer = `http://${host}:${port}`;
-  console.log(`license server listening on http://${host}:${port}`);
-  return new Promise((done) => {
-    const stop = () => {
-      app.close().then(() => {
-        store.close();
-        done(0);
-      });
+  // The seed is read and checked before anything in the data folder is touched.
+  const seed = args.seed ? readSeed(args.seed) : undefined;
+  prepareDataDir(args.dataDir);
+  let store: SqliteStore;
+  try {
+    store = SqliteStore.open(args.dataDir, { check: true });
+  } catch (error) {
+    throw startupStoreError(error, args.dataDir);
+  }
+  try {
+    const accounts = new Accounts(store);
+    let keys: SigningKeys;
+    try {
+      keys = SigningKeys.load(args.dataDir, await store.hasData());
+    } catch (error) {
+      throw startupStoreError(fileStoreError(error, 'the signing key cannot be saved'), args.dataDir);
+    }
+    // One small write at start: a full disk or a read-only database is said now, not at the first activation.
+    await store.write((tx) => tx.setSetting('started_at', clock().toISOString())).catch((error: unknown) => {
+      throw startupStoreError(error, args.dataDir);
+    });
+    if (seed) await importSeed(accounts, seed, clock()).catch((error: unknown) => { throw startupStoreError(error, args.dataDir); });
+    const options: ServerOptions = {
+      accounts, keys, rateLimit: args.rateLimit, adminToken: process.env.ADMIN_TOKEN || undefined, issuer: args.issuer ?? '', clock,
     };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+    const app = buildServer(options);
+    try {
+      await app.listen({ host: args.host, port: args.port });
+    } catch (error) {
+      throw listenError(error, args.host, args.port);
+    }
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : args.port;
+    const host = args.host.includes(':') ? `[${args.host}]` : args.host;
+    // The issuer is read per request, so a picked port (--port 0) is known before the first activation.
+    if (!args.issuer) options.issuer = `http://${host}:${port}`;
+    console.log(`license server listening on http://${host}:${port}`);
+    await new Promise<void>((done) => {
+      process.once('SIGTERM', done);
+      process.once('SIGINT', done);
+    });
+    // Stop accepting, finish what is in flight (their activations commit), then close the database.
+    await app.close();
+  } finally {
+    await store.close();
+  }
+  return 0;
+}
+
+function exitCodeOf(error: unknown): number {
+  if (error instanceof ServerConfigError) return error.exitCode;
+  if (error instanceof SeedError) return SERVER_EXIT.data;
+  return SERVER_EXIT.internal;
 }
 
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     console.error(`license-server: ${error instanceof CodedError ? `${error.message} [${error.code}]` : (error as Error).stack}`);
-    process.exit(error instanceof CodedError ? 65 : 70);
+    process.exit(exitCodeOf(error));
   },
 );

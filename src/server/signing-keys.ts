@@ -1,77 +1,164 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createHash, createPrivateKey, generateKeyPairSync, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
-import { LICENSE_ALG } from '../core/constants.ts';
+import { LICENSE_ALG, LICENSE_TYP } from '../core/constants.ts';
 import { writeAtomic } from '../core/files.ts';
-import type { Jwks } from '../core/license.ts';
-import { ServerConfigError } from './errors.ts';
+import type { Jwks, LicenseClaims } from '../core/license.ts';
+import { SERVER_EXIT } from './constants.ts';
+import { fileStoreError, ServerConfigError } from './errors.ts';
 
 export const KEY_FILE = 'signing-keys.json';
 /** The public keys alone, for images and compose setups to pin (LICENSE_TRUSTED_KEYS). */
 export const PUBLIC_JWKS = 'public/jwks.json';
 
+type Jwk = { kty: string; crv: string; x: string; d?: string; kid: string; alg?: string; use?: string };
+
 interface KeyFile {
-  current: JWK & { kid: string };
+  current: Jwk;
   /** Public halves of rotated keys, still trusted so that issued licenses keep verifying. */
-  previous: (JWK & { kid: string })[];
+  previous: Jwk[];
 }
 
-export interface SigningKeys {
+/** What signing needs, swapped as one value: a license is never signed by a key the JWKS does not publish. */
+interface KeyState {
   kid: string;
-  privateKey: Awaited<ReturnType<typeof importJWK>>;
+  privateKey: KeyObject;
+  /** base64url of the protected header, the same for every license of this key. */
+  header: string;
   jwks: Jwks;
+  file: KeyFile;
 }
 
-async function newKey(): Promise<JWK & { kid: string }> {
-  const { privateKey } = await generateKeyPair(LICENSE_ALG, { crv: 'Ed25519', extractable: true });
-  const jwk = await exportJWK(privateKey);
-  const kid = await calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x });
-  return { ...jwk, kid, alg: LICENSE_ALG, use: 'sig' };
+const b64url = (data: string | Buffer) => Buffer.from(data).toString('base64url');
+
+/** RFC 7638 thumbprint of an Ed25519 key (what jose's calculateJwkThumbprint gives). */
+function thumbprint(jwk: { crv: string; kty: string; x: string }): string {
+  return createHash('sha256').update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x })).digest('base64url');
 }
 
-function publicHalf({ d: _d, ...pub }: JWK & { kid: string }): JWK & { kid: string } {
+function newKey(): Jwk {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const jwk = privateKey.export({ format: 'jwk' }) as Required<Pick<JsonWebKey, 'kty' | 'crv' | 'x' | 'd'>>;
+  return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, d: jwk.d, kid: thumbprint(jwk), alg: LICENSE_ALG, use: 'sig' };
+}
+
+function publicHalf({ d: _d, ...pub }: Jwk): Jwk {
   return pub;
 }
 
-function writeKeyFile(dataDir: string, file: KeyFile): void {
-  writeAtomic(join(dataDir, KEY_FILE), JSON.stringify(file, null, 2), 0o600);
-}
-
-function writePublicJwks(dataDir: string, jwks: Jwks): void {
-  mkdirSync(join(dataDir, 'public'), { recursive: true, mode: 0o755 });
-  writeAtomic(join(dataDir, PUBLIC_JWKS), `${JSON.stringify(jwks, null, 2)}\n`, 0o644);
-}
-
-async function materialise(dataDir: string, file: KeyFile): Promise<SigningKeys> {
-  const jwks = { keys: [publicHalf(file.current), ...file.previous] };
-  writePublicJwks(dataDir, jwks);
+function stateOf(file: KeyFile): KeyState {
+  const privateKey = createPrivateKey({ key: file.current as JsonWebKey, format: 'jwk' });
   return {
     kid: file.current.kid,
-    privateKey: await importJWK(file.current, LICENSE_ALG),
-    jwks,
+    privateKey,
+    header: b64url(JSON.stringify({ alg: LICENSE_ALG, kid: file.current.kid, typ: LICENSE_TYP })),
+    jwks: { keys: [publicHalf(file.current), ...file.previous] } as Jwks,
+    file,
   };
 }
 
-/** Loads the signing key from the data folder, generating it (mode 0600) on first start. */
-export async function loadSigningKeys(dataDir: string): Promise<SigningKeys> {
-  const path = join(dataDir, KEY_FILE);
-  if (!existsSync(path)) {
-    const file: KeyFile = { current: await newKey(), previous: [] };
-    writeKeyFile(dataDir, file);
-    return materialise(dataDir, file);
-  }
+const keyFileError = (path: string, what: string, cause?: unknown) =>
+  new ServerConfigError('server.signing_key', `the signing key file ${path} ${what}; restore it from backup (a new key invalidates every license issued)`, SERVER_EXIT.data, { cause });
+
+/** Checks what was read: a current key with its private part, previous keys without. */
+function parseKeyFile(path: string, text: string): KeyFile {
+  let file: KeyFile;
   try {
-    return await materialise(dataDir, JSON.parse(readFileSync(path, 'utf8')) as KeyFile);
+    file = JSON.parse(text) as KeyFile;
   } catch (cause) {
-    throw new ServerConfigError('server.signing_key', `the signing key file ${path} is unreadable or corrupt; restore it from backup (deleting it invalidates every issued license)`, { cause });
+    throw keyFileError(path, 'is not valid JSON', cause);
   }
+  const isKey = (k: unknown): k is Jwk => !!k && typeof k === 'object' && (k as Jwk).kty === 'OKP' && (k as Jwk).crv === 'Ed25519' && typeof (k as Jwk).x === 'string' && typeof (k as Jwk).kid === 'string';
+  if (!file || !isKey(file.current) || !Array.isArray(file.previous) || !file.previous.every(isKey)) throw keyFileError(path, 'is not a signing key file');
+  if (typeof file.current.d !== 'string') throw keyFileError(path, 'has no private key (its "d" is missing)');
+  try {
+    stateOf(file);
+  } catch (cause) {
+    throw keyFileError(path, 'holds a private key that cannot be used', cause);
+  }
+  return file;
 }
 
-/** Replaces the signing key; the old public key stays in the JWKS. */
-export async function rotateSigningKey(dataDir: string): Promise<SigningKeys> {
-  const path = join(dataDir, KEY_FILE);
-  const file = JSON.parse(readFileSync(path, 'utf8')) as KeyFile;
-  const next: KeyFile = { current: await newKey(), previous: [publicHalf(file.current), ...file.previous] };
-  writeKeyFile(dataDir, next);
-  return materialise(dataDir, next);
+/** The server's signing keys: signs licenses with node:crypto directly (Ed25519, no JOSE library on the hot path). */
+export class SigningKeys {
+  private state: KeyState;
+  private readonly dataDir: string;
+
+  private constructor(dataDir: string, state: KeyState) {
+    this.dataDir = dataDir;
+    this.state = state;
+  }
+
+  /**
+   * Loads the key file, or creates it (mode 0600) on a first start. A missing file is replaced only
+   * when the store holds no data: otherwise every license issued so far would stop verifying.
+   */
+  static load(dataDir: string, storeHasData: boolean): SigningKeys {
+    const path = join(dataDir, KEY_FILE);
+    let text: string | undefined;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw keyFileError(path, `cannot be read (${code})`, cause);
+    }
+    if (text === undefined) {
+      if (storeHasData) throw keyFileError(path, 'is missing but the database holds accounts');
+      const keys = new SigningKeys(dataDir, stateOf({ current: newKey(), previous: [] }));
+      keys.persist(keys.state);
+      return keys;
+    }
+    const keys = new SigningKeys(dataDir, stateOf(parseKeyFile(path, text)));
+    keys.publish(keys.state);
+    return keys;
+  }
+
+  get kid(): string {
+    return this.state.kid;
+  }
+
+  get jwks(): Jwks {
+    return this.state.jwks;
+  }
+
+  /** The compact JWS of section 5, signed with the current key, read once so that rotation cannot split it. */
+  sign(claims: LicenseClaims): string {
+    const { header, privateKey } = this.state;
+    const input = `${header}.${b64url(JSON.stringify(claims))}`;
+    return `${input}.${sign(null, Buffer.from(input), privateKey).toString('base64url')}`;
+  }
+
+  /**
+   * A new current key; the old public key stays in the JWKS. Synchronous from reading the state to
+   * swapping it, so concurrent rotations run one after another and none is lost.
+   */
+  rotate(): { kid: string; jwks: Jwks } {
+    const file: KeyFile = { current: newKey(), previous: [publicHalf(this.state.file.current), ...this.state.file.previous] };
+    const next = stateOf(file);
+    try {
+      this.persist(next);
+    } catch (cause) {
+      throw fileStoreError(cause, 'the new signing key cannot be saved');
+    }
+    this.state = next;
+    return { kid: next.kid, jwks: next.jwks };
+  }
+
+  /** The key file first (fsync + rename), then the public JWKS: a key is in use only once both are on disk. */
+  private persist(state: KeyState): void {
+    writeAtomic(join(this.dataDir, KEY_FILE), JSON.stringify(state.file, null, 2), 0o600);
+    this.publish(state);
+  }
+
+  private publish(state: KeyState): void {
+    const path = join(this.dataDir, PUBLIC_JWKS);
+    const text = `${JSON.stringify(state.jwks, null, 2)}\n`;
+    try {
+      if (readFileSync(path, 'utf8') === text) return;
+    } catch {
+      // Missing or unreadable: written below.
+    }
+    mkdirSync(join(this.dataDir, 'public'), { recursive: true, mode: 0o755 });
+    writeAtomic(path, text, 0o644);
+  }
 }

@@ -1,8 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { generateLegacyKey, generateToken } from '../../src/core/credentials.ts';
+import { Accounts } from '../../src/server/accounts.ts';
+import { buildServer } from '../../src/server/app.ts';
+import { checkSeed, importSeed } from '../../src/server/seed.ts';
+import { SigningKeys } from '../../src/server/signing-keys.ts';
+import { SqliteStore } from '../../src/server/sqlite-store.ts';
 import { ROOT } from './paths.ts';
 import type { Health } from '../../src/product/health.ts';
 
@@ -112,27 +118,132 @@ export function fixture(): Fixture {
   return { seed, ...f };
 }
 
-export async function api(server: { url: string }, method: string, path: string, options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}) {
+export interface InProcessServer {
+  app: FastifyInstance;
+  accounts: Accounts;
+  store: SqliteStore;
+  keys: SigningKeys;
+  dataDir: string;
+  close: () => Promise<void>;
+}
+
+/** The real app on a real SQLite store in a temp folder, in this process: requests go through app.inject(). */
+export async function startApp(options: { seed?: unknown; dataDir?: string; adminToken?: string | null; rateLimit?: number; now?: string } = {}): Promise<InProcessServer> {
+  const dataDir = options.dataDir ?? tempDir('pa-app-');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const store = SqliteStore.open(dataDir, { check: true });
+  const accounts = new Accounts(store);
+  const keys = SigningKeys.load(dataDir, await store.hasData());
+  const offset = options.now ? Date.parse(options.now) - Date.now() : 0;
+  const clock = () => new Date(Date.now() + offset);
+  if (options.seed) await importSeed(accounts, checkSeed(options.seed, 'seed'), clock());
+  const app = buildServer({
+    accounts, keys, rateLimit: options.rateLimit ?? 0, adminToken: options.adminToken === null ? undefined : (options.adminToken ?? ADMIN_TOKEN),
+    issuer: 'http://license-server.test', clock,
+  });
+  await app.ready();
+  return {
+    app, accounts, store, keys, dataDir,
+    close: async () => {
+      await app.close();
+      await store.close();
+    },
+  };
+}
+
+type Target = { url: string } | { app: FastifyInstance };
+
+export async function api(server: Target, method: string, path: string, options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}) {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined || options.raw !== undefined) headers['content-type'] ??= 'application/json';
-  const res = await fetch(`${server.url}${path}`, { method, headers, body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)) });
-  const text = await res.text();
+  const payload = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  let status: number;
+  let text: string;
+  let resHeaders: Headers;
+  if ('app' in server) {
+    const res = await server.app.inject({ method: method as 'GET', url: path, headers, payload });
+    status = res.statusCode;
+    text = res.body;
+    resHeaders = new Headers(Object.entries(res.headers).map(([k, v]) => [k, String(v)]));
+  } else {
+    const res = await fetch(`${server.url}${path}`, { method, headers, body: payload });
+    status = res.status;
+    text = await res.text();
+    resHeaders = res.headers;
+  }
   let json: any;
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch {
     json = undefined;
   }
-  return { status: res.status, headers: res.headers, json, text };
+  return { status, headers: resHeaders, json, text };
 }
 
 export const activationBody = (over: Record<string, unknown> = {}) => ({ product: 'localstack-pro', version: '1.0.0', ci: false, ciProvider: null, machineId: 'test-machine', ...over });
 
-export const activateVia = (server: { url: string }, token: string, over: Record<string, unknown> = {}) =>
+export const activateVia = (server: Target, token: string, over: Record<string, unknown> = {}) =>
   api(server, 'POST', '/v1/license/activate', { token, body: activationBody(over) });
 
 /** GET a product's health JSON. */
 export async function getHealth(base: string): Promise<Health> {
   return (await (await fetch(`${base}/_localstack/health`)).json()) as Health;
+}
+
+/** A small tmpfs (as root) that can fill up or turn read-only: the real fault, not a mock. */
+export interface Tmpfs {
+  dir: string;
+  /** Fills every free byte with a file; returns a function that frees them again. */
+  fill: () => () => void;
+  readOnly: () => void;
+  unmount: () => void;
+}
+
+/** Mounts a tmpfs of the given size; on CI a machine that cannot mount fails the test instead of skipping it. */
+export function mountTmpfs(t: { skip: (message: string) => void }, size = '2m'): Tmpfs | undefined {
+  const dir = tempDir('pa-tmpfs-');
+  const run = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0755`, 'tmpfs', dir], { encoding: 'utf8' });
+  if (run.status !== 0) {
+    const why = `cannot mount a tmpfs (needs root): ${(run.stderr || run.error?.message || '').trim()}`;
+    if (process.env.CI === 'true') throw new Error(why);
+    t.skip(why);
+    return undefined;
+  }
+  const filler = join(dir, 'filler');
+  return {
+    dir,
+    fill: () => {
+      const chunk = Buffer.alloc(64 * 1024, 1);
+      const fd = openSync(filler, 'a');
+      try {
+        for (let i = 0; i < 10_000; i++) writeSync(fd, chunk);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+      }
+      try {
+        // The last partial block, byte by byte in smaller writes.
+        for (let i = 0; i < 10_000; i++) writeSync(fd, chunk.subarray(0, 512));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+      } finally {
+        closeSync(fd);
+      }
+      return () => rmSync(filler, { force: true });
+    },
+    readOnly: () => {
+      const ro = spawnSync('mount', ['-o', 'remount,ro', dir], { encoding: 'utf8' });
+      if (ro.status !== 0) throw new Error(`remount read-only failed: ${ro.stderr}`);
+    },
+    unmount: () => {
+      spawnSync('umount', ['-l', dir]);
+    },
+  };
+}
+
+/** Runs the built license server to completion (for start-up failures). */
+export function runServer(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [join(ROOT, 'dist/license-server.js'), '--port', '0', ...args], {
+    encoding: 'utf8', timeout: 20_000, env: { PATH: process.env.PATH, ADMIN_TOKEN, ...env },
+  });
 }

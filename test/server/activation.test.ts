@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { PLAN_FEATURES, PRO_FEATURES } from '../../src/core/constants.ts';
+import { credentialBinding, generateLegacyKey, generateToken } from '../../src/core/credentials.ts';
+import { effectiveLicense, type Principal } from '../../src/server/accounts.ts';
+import { decideActivation } from '../../src/server/activation.ts';
+import type { LicenseRow, MemberRow, WorkspaceRow } from '../../src/server/store.ts';
+
+// The pure decisions, called directly: no store, no HTTP.
+
+const ws: WorkspaceRow = { id: 'ws-a', name: 'A', created_at: '2026-01-01T00:00:00.000Z' };
+const member = (licensed: boolean): MemberRow => ({
+  id: 'mem-1', workspace_id: ws.id, email: 'a@a.test', role: 'member', licensed: licensed ? 1 : 0, token_hash: 'h', token_mask: 'm', legacy_key_hash: null,
+});
+const sub = (over: Partial<LicenseRow> = {}): LicenseRow => ({
+  workspace_id: ws.id, id: 'lic-1', type: 'subscription', plan: 'pro', seats: 3, starts_at: '2026-01-01T00:00:00.000Z', expires_at: '2027-01-01T00:00:00.000Z', ...over,
+});
+const request = { product: 'localstack-pro' as const, version: '1', ci: false, ciProvider: null, machineId: 'm' };
+const dev = generateToken('developer');
+
+function decide(over: { principal?: Principal; row?: LicenseRow; now?: string; ci?: boolean; credential?: string; kind?: 'developer' | 'ci' | 'legacy'; sunsetAt?: string | null } = {}) {
+  const kind = over.kind ?? 'developer';
+  const principal: Principal = over.principal ?? (kind === 'ci'
+    ? { kind: 'ci', id: 'ci-1', workspace: ws, ciToken: { id: 'ci-1', workspace_id: ws.id, name: 'c', token_hash: 'h', token_mask: 'm', created_at: ws.created_at } }
+    : { kind, id: 'mem-1', workspace: ws, member: member(true) });
+  return decideActivation({
+    credential: { kind, value: over.credential ?? dev }, principal, license: effectiveLicense(ws, over.row),
+    policy: { downtimes: [], sunsetAt: over.sunsetAt ?? null }, request: { ...request, ci: over.ci ?? false }, issuer: 'http://iss',
+    now: new Date(over.now ?? '2026-01-05T00:00:00.000Z'),
+  });
+}
+
+describe('effectiveLicense', () => {
+  test('no row: a 14-day trial from the workspace creation, every Pro feature, covers every member', () => {
+    const lic = effectiveLicense(ws, undefined);
+    assert.deepEqual({ type: lic.type, implicit: lic.implicit, startsAt: lic.startsAt, expiresAt: lic.expiresAt },
+      { type: 'trial', implicit: true, startsAt: ws.created_at, expiresAt: '2026-01-15T00:00:00.000Z' });
+  });
+  test('a trial row never runs longer than 14 days from its start', () => {
+    const lic = effectiveLicense(ws, sub({ type: 'trial', plan: 'trial', expires_at: '2030-01-01T00:00:00.000Z' }));
+    assert.equal(lic.expiresAt, '2026-01-15T00:00:00.000Z');
+  });
+  test('a subscription without an end runs on', () => {
+    assert.equal(effectiveLicense(ws, sub({ expires_at: null })).expiresAt, '9999-12-31T00:00:00.000Z');
+  });
+});
+
+describe('decideActivation', () => {
+  test('a licensed member gets claims bound to the credential, valid 24 h, with the plan\'s features', () => {
+    const c = decide({ row: sub({ plan: 'starter' }) });
+    assert.equal(c.tok, credentialBinding(dev));
+    assert.equal(c.exp - c.iat, 86400);
+    assert.deepEqual(c.features, [...PLAN_FEATURES.starter]);
+    assert.equal(c.iat, Date.parse('2026-01-05T00:00:00.000Z') / 1000);
+  });
+  test('a trial has every Pro feature whatever its plan', () => {
+    assert.deepEqual(decide({ row: sub({ type: 'trial', plan: 'starter' }) }).features, [...PRO_FEATURES]);
+  });
+  const refusals: [string, Parameters<typeof decide>[0], string][] = [
+    ['a developer token in CI', { ci: true }, 'licensing.credentials.ci_token_required'],
+    ['a member without a seat', { principal: { kind: 'developer', id: 'mem-1', workspace: ws, member: member(false) }, row: sub() }, 'licensing.license.not_found'],
+    ['before the license starts', { row: sub({ starts_at: '2026-02-01T00:00:00.000Z' }) }, 'licensing.license.not_found'],
+    ['at the instant it ends', { row: sub(), now: '2027-01-01T00:00:00.000Z' }, 'licensing.license.expired'],
+    ['a legacy key after the sunset', { kind: 'legacy', credential: generateLegacyKey(), sunsetAt: '2026-01-01T00:00:00.000Z' }, 'licensing.legacy_key.sunset'],
+  ];
+  for (const [name, input, code] of refusals) {
+    test(`${name} → ${code}`, () => assert.throws(() => decide(input), { code }));
+  }
+  test('a CI token in CI and an unlicensed member of an implicit trial are accepted', () => {
+    assert.equal(decide({ kind: 'ci', ci: true, credential: generateToken('ci') }).ci, true);
+    assert.equal(decide({ principal: { kind: 'developer', id: 'mem-1', workspace: ws, member: member(false) } }).lic.type, 'trial');
+  });
+});
