@@ -11,7 +11,7 @@ import { CLI_DEFAULTS } from '../../src/core/constants.ts';
 import { podmanEnv } from '../../scripts/image/podman.ts';
 import { ROOT } from '../helpers/paths.ts';
 import { fixture, getHealth, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
-import { HOST_FROM_CONTAINER, IMAGE_UID, podman } from './podman.ts';
+import { HOST_FROM_CONTAINER, IMAGE, IMAGE_UID, podman } from './podman.ts';
 
 const GATEWAY = `http://127.0.0.1:${CLI_DEFAULTS.gatewayPort}`;
 /** compose.yaml publishes the license server here. */
@@ -50,7 +50,7 @@ describe('localstack start -d with DOCKER_CMD=podman', () => {
     const home = tempDir('pa-home-');
     env = podmanEnv({
       PATH: process.env.PATH, HOME: home, LOCALSTACK_CONFIG_DIR: join(home, 'config'), LOCALSTACK_VOLUME_DIR: join(home, 'volume'),
-      DOCKER_CMD: 'podman', LOCALSTACK_HOST: `127.0.0.1:${CLI_DEFAULTS.gatewayPort}`, LOCALSTACK_AUTH_TOKEN: f.admin,
+      DOCKER_CMD: 'podman', IMAGE_NAME: IMAGE, LOCALSTACK_HOST: `127.0.0.1:${CLI_DEFAULTS.gatewayPort}`, LOCALSTACK_AUTH_TOKEN: f.admin,
       API_ENDPOINT: `http://${HOST_FROM_CONTAINER}:${server.port}/v1`,
       // Host paths: the CLI mounts both files and points the variables at the mounted copies.
       LICENSE_TRUSTED_KEYS: join(server.dataDir, 'public/jwks.json'),

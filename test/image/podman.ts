@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { podmanEnv } from '../../scripts/image/podman.ts';
 
-export const IMAGE = 'localstack/localstack-pro';
+/** The image under test: the one `npm run test:image` builds, or IMAGE_NAME (as for `localstack start`). */
+export const IMAGE = process.env.IMAGE_NAME || 'localstack/localstack-pro';
 /** The host's 127.0.0.1 as a container sees it (slirp4netns with allow_host_loopback, containers/containers.conf). */
 export const HOST_FROM_CONTAINER = '10.0.2.2';
 export const IMAGE_UID = 10001;
