@@ -1,6 +1,7 @@
 // What a user types: `localstack start -d` with DOCKER_CMD=podman, then `localstack status` / `license show`;
 // and `compose.yaml` brought up with podman-compose. Both publish the fixed ports 4566 and 4510-4559.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { execa } from 'execa';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -25,6 +26,13 @@ async function assertPortFree(port: number = CLI_DEFAULTS.gatewayPort): Promise<
     probe.listen(port, '127.0.0.1', () => resolve());
   });
   await new Promise((r) => probe.close(r));
+}
+
+/** A CA certificate of our own, as a corporate proxy's would be. */
+function caCertificate(dir: string): string {
+  const path = join(dir, 'corporate-ca.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'corporate-ca.key'), '-out', path, '-days', '1', '-subj', '/CN=corporate test CA'], { stdio: 'ignore', timeout: 20_000 });
+  return path;
 }
 
 /** Polls `check` until it holds; bounded. */
@@ -54,7 +62,7 @@ describe('localstack start -d with DOCKER_CMD=podman', () => {
       API_ENDPOINT: `http://${HOST_FROM_CONTAINER}:${server.port}/v1`,
       // Host paths: the CLI mounts both files and points the variables at the mounted copies.
       LICENSE_TRUSTED_KEYS: join(server.dataDir, 'public/jwks.json'),
-      NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt',
+      NODE_EXTRA_CA_CERTS: caCertificate(home),
     }) as Record<string, string>;
   });
   after(async () => {
