@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generateLegacyKey, generateToken } from '../../src/core/credentials.ts';
-import { serialise } from '../../src/entrypoint/license-file.ts';
+import { serialise } from '../../src/core/cache-file.ts';
 import { baseEnv, start, waitFor, type Started } from '../helpers/entrypoint.ts';
 import { claimsFor, forge, testKey, writeJwks, type TestKey } from '../helpers/keys.ts';
 import { ROOT } from '../helpers/paths.ts';
