@@ -122,6 +122,9 @@ describe('compose.yaml under podman-compose', () => {
     copyFileSync(join(ROOT, 'examples/seed.json'), join(dir, 'examples/seed.json'));
   });
   after(async () => {
+    // podman-compose 1.0's down -v leaves the anonymous volume of the image's VOLUME behind: remove the containers with theirs first.
+    const ids = (await podman(['ps', '-a', '-q', '--filter', `label=io.podman.compose.project=${project}`])).stdout.split('\n').filter(Boolean);
+    if (ids.length > 0) await podman(['rm', '-f', '-v', '-t', '2', ...ids]);
     await compose(['down', '-v', '-t', '2']);
     await podman(['network', 'rm', '-f', `${project}_default`]);
   });
