@@ -133,6 +133,7 @@ describe('compose.yaml under podman-compose', () => {
     const seed = JSON.parse(readFileSync(join(dir, 'examples/seed.json'), 'utf8'));
     const token: string = seed.workspaces[0].members[0].authToken;
     const up = await compose(['up', '-d'], { LOCALSTACK_AUTH_TOKEN: token });
+    assert.notEqual(up.exitCode, undefined, `podman-compose cannot be run (${(up as { code?: string }).code}): apt-get install podman-compose (.ci/run does)`);
     assert.equal(up.exitCode, 0, `${up.stdout}\n${up.stderr}`);
     const health = await eventually('the Pro container\'s health', async () => {
       const h = await getHealth(GATEWAY);
