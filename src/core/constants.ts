@@ -73,4 +73,6 @@ export const CLI_DEFAULTS = {
   gatewayPort: 4566,
   servicePorts: '4510-4559',
   host: 'localhost:4566',
+  /** The image's non-root user (Dockerfile: useradd --uid 10001), which must be able to write the volume. */
+  imageUid: 10001,
 } as const;
