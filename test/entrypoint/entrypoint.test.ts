@@ -91,7 +91,7 @@ describe('every banner reason, exit 55', () => {
     ['developer token in CI', () => ({ LOCALSTACK_AUTH_TOKEN: f.admin, CI: 'true' }), /Reason: A developer auth token was used in a CI environment\. Use a CI auth token \(lsci-…\)/],
     ['no license assigned', () => ({ LOCALSTACK_AUTH_TOKEN: f.unlicensed }), /Reason: No license is assigned to new@acme\.test in workspace Acme\. Ask a workspace admin to assign you a license on the Users & Licenses page \(https:\/\/app\.localstack\.cloud\/workspace\/members\)\.\n/],
     ['license expired', () => ({ LOCALSTACK_AUTH_TOKEN: f.expired }), /Reason: The subscription license of workspace Old Co expired at 2025-06-01T00:00:00\.000Z\. Renew the license, or ask a workspace admin to, at https:\/\/app\.localstack\.cloud\.\n/],
-    ['unexpected server answer', () => ({ LOCALSTACK_AUTH_TOKEN: f.admin, API_ENDPOINT: `${server.url}/wrong-prefix` }), /Reason: The license server gave an unexpected answer \(HTTP 404 request\.not_found/],
+    ['unexpected server answer', () => ({ LOCALSTACK_AUTH_TOKEN: f.admin, API_ENDPOINT: `${server.url}/wrong-prefix` }), /Reason: The license server gave an unexpected answer and no usable cached license was found: HTTP 404 request\.not_found; no cached license exists\. Check that API_ENDPOINT is the license server/],
   ];
   for (const [name, extra, reason] of cases) {
     test(name, async () => {
