@@ -11,11 +11,16 @@ import { fileStoreError, SeedError, ServerConfigError, StoreError } from './erro
 import { importSeed, readSeed } from './seed.ts';
 import { SigningKeys } from './signing-keys.ts';
 import { SqliteStore } from './sqlite-store.ts';
+import { checkDatabaseUrl, openPostgres, postgresStartupError, type PostgresBackend } from './postgres-backend.ts';
+import type { Store } from './store.ts';
 
 const D = SERVER_DEFAULTS;
 const USAGE = `usage: license-server [--host ${D.host}] [--port ${D.port}] [--data-dir ${D.dataDir}] [--seed FILE] [--rate-limit N (default ${D.rateLimit})] [--issuer URL]
+                      [--database postgres://USER@HOST:PORT/DB]
 
-Environment: ADMIN_TOKEN enables the admin API under /admin/v1.`;
+Environment: ADMIN_TOKEN enables the admin API under /admin/v1. DATABASE_URL is --database's default.
+With --database, LICENSE_SERVER_KEY_SECRET (or LICENSE_SERVER_KEY_SECRET_FILE) encrypts the shared signing keys.
+LOG_LEVEL (default info; warn or silent turns the access log off).`;
 
 const usageError = (message: string) => new ServerConfigError('server.usage', message, SERVER_EXIT.usage);
 
@@ -29,6 +34,7 @@ function parse(argv: string[]) {
       seed: { type: 'string' },
       'rate-limit': { type: 'string', default: String(D.rateLimit) },
       issuer: { type: 'string' },
+      database: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -37,7 +43,8 @@ function parse(argv: string[]) {
   if (!/^\d+$/.test(values.port) || port > 65535) throw usageError(`--port must be 0–65535, not ${values.port}`);
   const rateLimit = Number(values['rate-limit']);
   if (!/^\d+$/.test(values['rate-limit']) || !Number.isSafeInteger(rateLimit)) throw usageError(`--rate-limit must be a whole number ≥ 0, not ${values['rate-limit']}`);
-  return { ...values, port, rateLimit, dataDir: resolve(values['data-dir']) };
+  const database = values.database ?? (process.env.DATABASE_URL || undefined);
+  return { ...values, port, rateLimit, dataDir: resolve(values['data-dir']), database: database && checkDatabaseUrl(database) };
 }
 
 /** A test-only clock: LICENSE_SERVER_NOW sets the starting instant, time then runs on from it. */
@@ -97,28 +104,39 @@ async function main(): Promise<number> {
   const clock = clockFrom(process.env);
   // The seed is read and checked before anything in the data folder is touched.
   const seed = args.seed ? readSeed(args.seed) : undefined;
-  prepareDataDir(args.dataDir);
-  let store: SqliteStore;
-  try {
-    store = SqliteStore.open(args.dataDir, { check: true });
-  } catch (error) {
-    throw startupStoreError(error, args.dataDir);
+  let store: Store;
+  let keys: SigningKeys | PostgresBackend['keys'];
+  let shared: PostgresBackend | undefined;
+  if (args.database) {
+    shared = await openPostgres(args.database, process.env, args.rateLimit, clock, (line) => console.error(line));
+    ({ store, keys } = shared);
+  } else {
+    prepareDataDir(args.dataDir);
+    try {
+      store = SqliteStore.open(args.dataDir, { check: true });
+    } catch (error) {
+      throw startupStoreError(error, args.dataDir);
+    }
   }
+  const failedAtStart = (error: unknown) => (args.database ? postgresStartupError(error, args.database) : startupStoreError(error, args.dataDir));
   try {
     const accounts = new Accounts(store);
-    let keys: SigningKeys;
-    try {
-      keys = SigningKeys.load(args.dataDir, await store.hasData());
-    } catch (error) {
-      throw startupStoreError(fileStoreError(error, 'the signing key cannot be saved'), args.dataDir);
+    if (!shared) {
+      try {
+        keys = SigningKeys.load(args.dataDir, await store.hasData());
+      } catch (error) {
+        throw startupStoreError(fileStoreError(error, 'the signing key cannot be saved'), args.dataDir);
+      }
     }
     // One small write at start: a full disk or a read-only database is said now, not at the first activation.
     await store.write((tx) => tx.setSetting('started_at', clock().toISOString())).catch((error: unknown) => {
-      throw startupStoreError(error, args.dataDir);
+      throw failedAtStart(error);
     });
-    if (seed) await importSeed(accounts, seed, clock()).catch((error: unknown) => { throw startupStoreError(error, args.dataDir); });
+    if (seed) await importSeed(accounts, seed, clock()).catch((error: unknown) => { throw failedAtStart(error); });
     const options: ServerOptions = {
-      accounts, keys, rateLimit: args.rateLimit, adminToken: process.env.ADMIN_TOKEN || undefined, issuer: args.issuer ?? '', clock,
+      accounts, keys: keys!, rateLimit: args.rateLimit, adminToken: process.env.ADMIN_TOKEN || undefined, issuer: args.issuer ?? '', clock,
+      log: { level: process.env.LOG_LEVEL || 'info' },
+      ...(shared && { limiter: shared.limiter, ping: () => shared.store.ping(), poolStats: () => shared.store.poolStats() }),
     };
     const app = buildServer(options);
     try {
