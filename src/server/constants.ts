@@ -11,6 +11,9 @@ export const RETRY_AFTER_FAILED_S = 30;
 /** Retry-After while the database server cannot be reached (restart, failover, no free connection). */
 export const RETRY_AFTER_UNAVAILABLE_S = 2;
 
+/** On SIGTERM, requests in flight get this long to finish before their connections are cut. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
 /** PostgreSQL: connections per replica, the wait for one (or for a connect), and the longest a statement may run. */
 export const PG_POOL_MAX = 10;
 export const PG_CONNECT_TIMEOUT_MS = 2_000;

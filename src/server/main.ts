@@ -5,8 +5,9 @@ import { parseArgs } from 'node:util';
 import { SERVER_DEFAULTS } from '../core/constants.ts';
 import { CodedError } from '../core/errors.ts';
 import { Accounts } from './accounts.ts';
+import type { FastifyInstance } from 'fastify';
 import { buildServer, type ServerOptions } from './app.ts';
-import { SERVER_EXIT } from './constants.ts';
+import { SERVER_EXIT, SHUTDOWN_GRACE_MS } from './constants.ts';
 import { fileStoreError, SeedError, ServerConfigError, StoreError } from './errors.ts';
 import { importSeed, readSeed } from './seed.ts';
 import { SigningKeys } from './signing-keys.ts';
@@ -155,11 +156,26 @@ async function main(): Promise<number> {
       process.once('SIGINT', done);
     });
     // Stop accepting, finish what is in flight (their activations commit), then close the database.
-    await app.close();
+    await closeGracefully(app);
   } finally {
     await store.close();
   }
   return 0;
+}
+
+/**
+ * app.close() waits for every open connection. A keep-alive connection that finishes its last request after
+ * the close began is closed as soon as it is idle; whatever still runs after SHUTDOWN_GRACE_MS is cut off.
+ */
+async function closeGracefully(app: FastifyInstance): Promise<void> {
+  const idle = setInterval(() => app.server.closeIdleConnections(), 50);
+  const cutoff = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(idle);
+    clearTimeout(cutoff);
+  }
 }
 
 function exitCodeOf(error: unknown): number {

@@ -46,6 +46,9 @@ export function postgresStartupError(error: unknown, url: string): unknown {
     error.code === 'store.unavailable' ? SERVER_EXIT.unavailable : SERVER_EXIT.data, { cause: error });
 }
 
+/** A wrong user, password or database name does not get better by waiting. */
+const wrongSettings = (error: StoreError) => ['28P01', '28000', '3D000'].includes((error.cause as { code?: string } | undefined)?.code ?? '');
+
 /**
  * Opens the store (waiting a little for a PostgreSQL that is still starting, as in a compose file), applies
  * the migrations and loads the shared signing keys.
@@ -58,7 +61,7 @@ export async function openPostgres(url: string, env: NodeJS.ProcessEnv, rateLimi
     try {
       store = await PostgresStore.open(url, { onIdleError: (error) => log(`license-server: a PostgreSQL connection was lost (${(error as Error).message}); reconnecting`) });
     } catch (error) {
-      const waiting = error instanceof StoreError && error.code === 'store.unavailable' && Date.now() + delay < deadline;
+      const waiting = error instanceof StoreError && error.code === 'store.unavailable' && !wrongSettings(error) && Date.now() + delay < deadline;
       if (!waiting) throw postgresStartupError(error, url);
       if (delay === 250) log(`license-server: waiting for PostgreSQL at ${redactUrl(url)} (${error.message})`);
       await sleep(delay);

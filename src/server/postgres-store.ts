@@ -258,6 +258,7 @@ export class PostgresStore extends PgReads implements Store {
     this.flushScheduled = false;
     const batch = this.pending;
     this.pending = [];
+    if (batch.length === 0) return;
     const col = <K extends keyof ActivationRow>(k: K) => batch.map((p) => p.row[k]);
     // One statement, committed on its own (synchronous_commit): durable before any of the batch is answered.
     this.track(() => this.run(`INSERT INTO activations (id, workspace_id, subject, at, ci, ci_provider, version, machine_id)
