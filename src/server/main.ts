@@ -76,8 +76,9 @@ function startupStoreError(error: unknown, dataDir: string): unknown {
     'store.io': 'check the disk, then start again',
     'store.corrupt': 'restore license.db from a backup, or move it away to start empty',
     'store.busy': 'stop the other program that holds the database, then start again',
+    'store.schema': 'run the newer server that wrote it, or restore license.db from a backup',
   };
-  const exit = error.code === 'store.corrupt' ? SERVER_EXIT.data : error.code === 'store.busy' ? SERVER_EXIT.unavailable : SERVER_EXIT.cannotWrite;
+  const exit = error.code === 'store.corrupt' || error.code === 'store.schema' ? SERVER_EXIT.data : error.code === 'store.busy' ? SERVER_EXIT.unavailable : SERVER_EXIT.cannotWrite;
   const where = error.message.includes(dataDir) ? '' : `${dataDir}: `;
   return new ServerConfigError(error.code, `${where}${error.message}; ${fix[error.code] ?? 'see the cause above'}`, exit, { cause: error });
 }

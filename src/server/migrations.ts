@@ -61,7 +61,7 @@ const HISTORY = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER P
 export const MIGRATION_LOCK = 0x7072_6f61;
 
 function tooNew(found: number): StoreError {
-  return new StoreError('store.schema', `the database's schema is version ${found}, newer than this server's ${SCHEMA_VERSION}; run the newer server or restore a backup`);
+  return new StoreError('store.schema', `the database's schema is version ${found}, newer than this server's ${SCHEMA_VERSION}`);
 }
 
 /** The migrations not yet applied; a database from a newer server is refused rather than written to. */

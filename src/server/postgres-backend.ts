@@ -41,7 +41,7 @@ export function checkDatabaseUrl(url: string): string {
 /** A store failure at start as one line naming the database (never its password) and what to do. */
 export function postgresStartupError(error: unknown, url: string): unknown {
   if (!(error instanceof StoreError)) return error;
-  const fix = error.code === 'store.schema' ? '' : error.code === 'store.unavailable' ? '; start PostgreSQL or fix --database, then start again' : '; see the cause, then start again';
+  const fix = error.code === 'store.schema' ? '; run the newer server that wrote it, or restore a backup' : error.code === 'store.unavailable' ? '; start PostgreSQL or fix --database, then start again' : '; see the cause, then start again';
   return new ServerConfigError(error.code, `PostgreSQL at ${redactUrl(url)}: ${error.message}${fix}`,
     error.code === 'store.unavailable' ? SERVER_EXIT.unavailable : SERVER_EXIT.data, { cause: error });
 }
