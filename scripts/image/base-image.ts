@@ -10,22 +10,26 @@ import { BASE_IMAGE, BASE_LABEL, DEFAULT_MIRROR, EXTRA_CA_DIR, IN_IMAGE_CA, podm
 const log = (line: string) => process.stderr.write(`base-image: ${line}\n`);
 const run = (cmd: string, args: string[], options: { cwd?: string } = {}) => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 << 20, ...options });
 
-/** The Debian mirror the host's own apt sources name (deb822 .sources or one-line .list), for bookworm. */
-export function hostMirror(): string {
-  const dir = '/etc/apt/sources.list.d';
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.sources') || f.endsWith('.list')).map((f) => join(dir, f)) : [];
-  if (existsSync('/etc/apt/sources.list')) files.push('/etc/apt/sources.list');
-  for (const file of files) {
-    const text = readFileSync(file, 'utf8');
+/** The Debian mirror that apt sources name for bookworm (deb822 `.sources` stanzas or one-line `.list` entries). */
+export function mirrorFrom(sources: string[]): string | undefined {
+  for (const text of sources) {
     for (const stanza of text.split(/\n\s*\n/)) {
       const uris = /^URIs:\s*(\S+)/m.exec(stanza)?.[1];
       const suites = /^Suites:\s*(.+)$/m.exec(stanza)?.[1].split(/\s+/) ?? [];
-      if (uris && suites.includes('bookworm') && /^Types:.*\bdeb\b/m.test(stanza)) return uris;
+      if (uris && suites.includes('bookworm') && /^Types:(?:.*\s)?deb(?:\s|$)/m.test(stanza) && !/^Enabled:\s*no/mi.test(stanza)) return uris;
     }
     const line = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+bookworm\s/m.exec(text);
     if (line) return line[1];
   }
-  return DEFAULT_MIRROR;
+  return undefined;
+}
+
+/** The host's own apt sources, sources.list.d first. */
+function hostMirror(): string {
+  const dir = '/etc/apt/sources.list.d';
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.sources') || f.endsWith('.list')).sort().map((f) => join(dir, f)) : [];
+  if (existsSync('/etc/apt/sources.list')) files.push('/etc/apt/sources.list');
+  return mirrorFrom(files.map((f) => readFileSync(f, 'utf8'))) ?? DEFAULT_MIRROR;
 }
 
 function extraCaCerts(): string {

@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENV } from '../core/constants.ts';
+import { ENV, WEBAPP_URL } from '../core/constants.ts';
 import { normalizeCredential, parseCredential } from '../core/credentials.ts';
 import { CredentialError } from '../core/errors.ts';
 import { writeAtomic } from '../core/files.ts';
@@ -10,6 +10,7 @@ import { configDir } from './settings.ts';
 type Env = Record<string, string | undefined>;
 
 export const AUTH_FILE = 'auth.json';
+const TOKEN_PAGE = `${WEBAPP_URL}/workspace/auth-token`;
 
 export function authFilePath(env: Env): string {
   return join(configDir(env), AUTH_FILE);
@@ -33,7 +34,7 @@ export function validateToken(raw: string): string {
     const credential = parseCredential(token);
     if (credential.kind === 'legacy') throw new CliError('auth.token_legacy', 'that is a legacy API key; set-token takes an auth token (ls-… or lsci-…)');
   } catch (error) {
-    if (error instanceof CredentialError) throw new CliError('auth.token_malformed', `the token is not valid: ${error.message}`, { cause: error });
+    if (error instanceof CredentialError) throw new CliError('auth.token_malformed', `the token is not valid: ${error.message}. Copy it again from ${TOKEN_PAGE} and run: localstack auth set-token <TOKEN>`, { cause: error });
     throw error;
   }
   return token;

@@ -1,16 +1,20 @@
 #!/usr/bin/env node
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { CLI_DEFAULTS, ENV } from '../core/constants.ts';
 import { maskCredential } from '../core/credentials.ts';
 import { defaultTrustedKeysPath } from '../core/paths.ts';
 import { VERSION } from '../core/version.ts';
-import { describeRejection, readCandidates, type Candidate } from '../entrypoint/offline.ts';
-import { describeNetworkError } from '../entrypoint/retry-policy.ts';
+import { describeRejection, readCandidates, type Candidate } from '../core/candidates.ts';
+import { describeNetworkError } from '../core/network-errors.ts';
+import { expiryNotice } from '../core/license-expiry.ts';
 import { authFilePath, clearToken, findToken, saveToken, validateToken } from './auth-file.ts';
-import { dockerRun } from './docker-args.ts';
+import { dockerRun, MOUNTED_FILES } from './docker-args.ts';
 import { CliError } from './errors.ts';
 import { describeLicense } from './license-info.ts';
 import { cachedLicensePath, volumeDir } from './settings.ts';
+import { prepareVolume } from './volume.ts';
 import { renderStatus, type HealthJson } from './status.ts';
 
 const env = process.env;
@@ -72,9 +76,19 @@ program.command('start')
     if (!found) throw new CliError('auth.no_token', `No auth token configured, so LocalStack Pro cannot be activated. ${HOW_TO_SET}`);
     validateToken(found.token);
     if (env[ENV.apiKey]) process.stderr.write(`Note: ${ENV.apiKey} is not passed on; the auth token is used instead.\n`);
+    // Host files the container is given (a CA bundle, trusted keys): absolute, and there, or docker would mount an empty folder.
+    const runEnv = { ...env };
+    for (const name of Object.keys(MOUNTED_FILES)) {
+      if (!runEnv[name]) continue;
+      const path = resolve(runEnv[name]);
+      if (!existsSync(path) || !statSync(path).isFile()) throw new CliError('start.file_missing', `${name}=${runEnv[name]} is not a file; fix the path or unset ${name}.`);
+      runEnv[name] = path;
+    }
+    const volume = resolve(volumeDir(env));
+    prepareVolume(volume, process.getuid?.() === 0);
     const cached = await cachedLicense(found.token);
     const run = dockerRun({
-      env, token: found.token, detach: options.detached === true, volume: volumeDir(env), tty: process.stdin.isTTY === true,
+      env: runEnv, token: found.token, detach: options.detached === true, volume, tty: process.stdin.isTTY === true,
       license: cached.candidate && 'verified' in cached.candidate ? cached.path : undefined,
     });
     const { execa } = await import('execa');
@@ -111,9 +125,16 @@ program.command('license').description('inspect the cached license')
     if (!candidate) throw new CliError('license.none', `No cached license at ${path}. Run \`localstack start\` once while online to activate one.`);
     if ('rejected' in candidate) {
       const { code, message } = candidate.rejected;
-      throw new CliError('license.unusable', `The cached license at ${path} cannot be used: ${describeRejection(code)} (${message}). Run \`localstack start\` while online to renew it.`);
+      // A key we do not trust is not fixed by renewing: the next license is signed by the same server.
+      const fix = code === 'license.unknown_key'
+        ? `Check that ${ENV.trustedKeys} (now ${trustedKeys()}) holds the public keys of the license server that signed it.`
+        : 'Run `localstack start` while online to renew it.';
+      throw new CliError('license.unusable', `The cached license at ${path} cannot be used: ${describeRejection(code)} (${message}). ${fix}`);
     }
-    out(describeLicense(path, candidate.verified.claims, new Date()));
+    const now = new Date();
+    out(describeLicense(path, candidate.verified.claims, now));
+    const notice = expiryNotice(candidate.verified.claims.lic, now);
+    if (notice) out(`Warning:          ${notice}`);
   });
 
 try {

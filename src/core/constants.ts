@@ -9,7 +9,6 @@ export const OFFLINE_VALIDITY_S = 86_400;
 /** How far a license's `iat` may lie ahead of the local clock before we call it a rollback. */
 export const CLOCK_SKEW_S = 300;
 export const TRIAL_DAYS = 14;
-export const REFRESH_INTERVAL_S = 12 * 3600;
 
 export const ENV = {
   authToken: 'LOCALSTACK_AUTH_TOKEN',
@@ -31,14 +30,6 @@ export const ENV = {
   licenseFile: 'LICENSE_FILE',
 } as const;
 
-export const DEFAULTS = {
-  apiEndpoint: 'https://api.localstack.cloud/v1',
-  cacheDir: '/var/lib/localstack/cache',
-  activationTimeoutS: 10,
-  shutdownTimeoutS: 5,
-  logFormat: 'text',
-} as const;
-
 export const LICENSE_FILE_NAME = 'license.json';
 export const LICENSE_FILE_FORMAT = 1;
 /** Offline candidates besides the cache, in the contract's order (the cache sits between them). */
@@ -47,23 +38,15 @@ export const BAKED_LICENSE = '/usr/lib/localstack/license.json';
 
 export const LOCK_STALE_MS = 10_000;
 
-export const RETRY = {
-  attempts: 4,
-  firstDelayMs: 100,
-  factor: 2,
-  /** Per-attempt ceiling; the whole budget is ACTIVATION_TIMEOUT. */
-  connectTimeoutMs: 3_000,
+/** What is read from outside, at most: a license is ~1 KiB, a cache file or JWKS a few. */
+export const LIMITS = {
+  jwsBytes: 64 * 1024,
+  licenseFileBytes: 1024 * 1024,
+  jwksBytes: 1024 * 1024,
+  credentialFileBytes: 64 * 1024,
+  /** Text from outside (server messages, header fields) shown in a line, at most. */
+  outsideTextChars: 300,
 } as const;
-
-export const EXIT = {
-  activationFailed: 55,
-  usage: 64,
-  notExecutable: 126,
-  notFound: 127,
-  signalBase: 128,
-} as const;
-
-export const FORWARDED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
 
 /** Community services are always there; Pro services only with a verified license. */
 export const COMMUNITY_SERVICES = ['s3', 'sqs', 'sns', 'dynamodb', 'lambda', 'iam', 'sts', 'cloudwatch'] as const;
@@ -90,4 +73,6 @@ export const CLI_DEFAULTS = {
   gatewayPort: 4566,
   servicePorts: '4510-4559',
   host: 'localhost:4566',
+  /** The image's non-root user (Dockerfile: useradd --uid 10001), which must be able to write the volume. */
+  imageUid: 10001,
 } as const;

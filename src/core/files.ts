@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { CodedError } from './errors.ts';
+
+const TEMP_SUFFIX = '.tmp';
 
 /**
  * Temp file in the same folder, fsync, rename: readers see the old file or the new one, never a torn
  * one, and a failure leaves nothing behind. The mode is set at creation, so the secret is never readable by others.
  */
 export function writeAtomic(path: string, content: string, mode = 0o600): void {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
   try {
     const fd = openSync(tmp, 'wx', mode);
     try {
@@ -19,5 +23,61 @@ export function writeAtomic(path: string, content: string, mode = 0o600): void {
   } catch (error) {
     rmSync(tmp, { force: true });
     throw error;
+  }
+}
+
+/**
+ * Removes what writeAtomic leaves when killed between write and rename (`<path>.*.tmp`), once older
+ * than `olderThanMs`, so a writer still in flight is never disturbed. Returns the names removed.
+ */
+export function removeStaleTemps(path: string, olderThanMs: number, nowMs = Date.now()): string[] {
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith(TEMP_SUFFIX)) continue;
+    try {
+      const full = join(dir, name);
+      if (nowMs - statSync(full).mtimeMs < olderThanMs) continue;
+      rmSync(full, { force: true });
+      removed.push(name);
+    } catch {
+      // Gone already, or not ours to remove: either way nothing to do.
+    }
+  }
+  return removed;
+}
+
+/**
+ * Reads a UTF-8 file of at most `limit` bytes; a larger one is refused without being read
+ * (`file.too_large`). Errors keep the system's code (ENOENT, EACCES, EISDIR…).
+ */
+export function readBounded(path: string, limit: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > limit) throw new CodedError('file.too_large', `${path} is ${size} bytes, more than the ${limit} allowed`);
+    // Read at most limit + 1 bytes: a file that grows (or reports size 0, like /proc) is still bounded.
+    let buffer = Buffer.alloc(Math.min(limit + 1, Math.max(size + 1, 4096)));
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) {
+        if (buffer.length > limit) break;
+        buffer = Buffer.concat([buffer, Buffer.alloc(Math.min(buffer.length, limit + 1 - buffer.length))]);
+      }
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    if (length > limit) throw new CodedError('file.too_large', `${path} is more than the ${limit} bytes allowed`);
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -1,31 +1,51 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { activationBody, type CiEnvironment } from '../core/activation-body.ts';
+import { candidatePaths, chooseNewest, readCandidates, summariseRejections, type CandidatePaths } from '../core/candidates.ts';
 import { ENV } from '../core/constants.ts';
+import { resolveCredential } from '../core/credential-source.ts';
 import { maskCredential } from '../core/credentials.ts';
-import { defaultTrustedKeysPath } from '../core/paths.ts';
-import { loadJwks, type Jwks, type LicenseClaims } from '../core/license.ts';
-import { readConfig, type Config, type Env } from './config.ts';
-import { resolveCredential, type CiEnvironment, type ResolvedCredential } from './credentials.ts';
-import { ActivationError, ConfigError } from './errors.ts';
-import { candidatePaths, chooseNewest, readCandidates, summariseRejections } from './offline.ts';
-import type { Reason } from './reasons.ts';
+import type { Env } from '../core/env.ts';
+import { LicenseError } from '../core/errors.ts';
+import { loadJwks, verifyLicense, type Jwks, type VerifiedLicense } from '../core/license.ts';
+import type { Reason } from '../core/reason.ts';
+import { outsideText } from '../core/redact.ts';
+import type { Config } from './config.ts';
+import { cachePath, storeLicense, storeLicenseAt, type Saved, type StoreContext } from './license-store.ts';
+import { activateOnline, type OnlineResult } from './online.ts';
 
+/** How the activation ended. `licenseFile` is the file the command is told about, and the one refresh() keeps fresh. */
 export type Outcome =
-  | { activated: true; mode: 'online' | 'offline'; licenseFile: string; claims: LicenseClaims; warnings: string[]; config: Config; credential: ResolvedCredential }
-  | { activated: false; mode: 'none'; reason: Reason; warnings: string[]; config: Config; credential?: ResolvedCredential };
+  | { activated: true; mode: 'online' | 'offline'; licenseFile: string; license: VerifiedLicense; from?: string; warnings: string[] }
+  | { activated: false; mode: 'none'; reason: Reason; warnings: string[] };
+
+/** What one background refresh came to. `refused`: the server said no (as opposed to failing or not being there). */
+export type RefreshResult =
+  | { ok: true; licenseFile: string; license: VerifiedLicense }
+  | { ok: false; reason: Reason; refused: boolean };
+
+export interface Activation {
+  outcome: Outcome;
+  /** Activates online again and keeps `outcome.licenseFile` fresh; never rejects. */
+  refresh: (signal?: AbortSignal) => Promise<RefreshResult>;
+  /** The start fell back offline: the first refresh should come soon rather than at the interval. */
+  refreshSoon: boolean;
+}
 
 export interface ActivateOptions {
-  env?: Env;
-  now?: () => Date;
-  /** Aborts the activation (a signal to the container); the promise then rejects with the signal's reason. */
-  signal?: AbortSignal;
+  config: Config;
+  /** The trusted public keys, as loaded by the caller (or a JWKS file's path). */
+  keys: Jwks | string;
+  /** Where the credential variables (and HTTP(S)_PROXY, NO_PROXY) are read from. */
+  env: Env;
   /** CI detection; defaults to ci-info over the process environment. */
   ci?: CiEnvironment;
-  /** Sent with the activation; random per container start (the default), and reused by refreshes. */
+  /** Sent with the activation; random per container start (the default), reused by refreshes. */
   machineId?: string;
-  isTTY?: boolean;
+  /** Aborts the activation (a signal to the container); the promise then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  now?: () => Date;
   /** Offline candidates other than the cache (tests point them elsewhere). */
-  paths?: { mounted: string; baked: string };
+  paths?: CandidatePaths;
 }
 
 /** ci-info reads the process environment once, at import. */
@@ -35,55 +55,87 @@ export async function detectCi(): Promise<CiEnvironment> {
   return { isCI: ci.isCI === true, name: ci.name ?? null };
 }
 
-function loadKeys(config: Config): Jwks {
-  try {
-    return loadJwks(config.trustedKeys);
-  } catch (cause) {
-    throw new ConfigError(ENV.trustedKeys, `${ENV.trustedKeys}=${config.trustedKeys} is invalid: use the path of a JWKS file with the license server's public keys`, { cause });
-  }
-}
+const NO_REFRESH = async (): Promise<RefreshResult> => ({ ok: false, reason: { code: 'refresh.none', detail: 'nothing was activated' }, refused: true });
 
 /**
- * The whole activation, without printing or exiting: configuration, credential checks, online
- * activation with retries, the cache, the offline fallback. Throws ConfigError for invalid variables.
+ * The whole activation, without printing or exiting: credential checks, online activation with
+ * retries, the cache, the offline fallback. Returns the outcome and a refresh() bound to it.
  */
-export async function activate(options: ActivateOptions = {}): Promise<Outcome> {
-  const env = options.env ?? process.env;
+export async function activate(options: ActivateOptions): Promise<Activation> {
+  const { config, env } = options;
   const now = options.now ?? (() => new Date());
-  const config = readConfig(env, { defaultTrustedKeys: defaultTrustedKeysPath(), isTTY: options.isTTY ?? false });
-  const keys = loadKeys(config);
+  const keys = typeof options.keys === 'string' ? loadJwks(options.keys) : options.keys;
   const warnings: string[] = [];
+  const failed = (reason: Reason): Activation => ({ outcome: { activated: false, mode: 'none', reason, warnings }, refresh: NO_REFRESH, refreshSoon: false });
+
   const ci = options.ci ?? (await detectCi());
-  const fail = (reason: Reason, credential?: ResolvedCredential): Outcome => ({ activated: false, mode: 'none', reason, warnings, config, credential });
-
-  let resolved: ResolvedCredential;
-  try {
-    resolved = resolveCredential(env, ci, (path) => readFileSync(path, 'utf8'));
-  } catch (error) {
-    if (error instanceof ActivationError) return fail({ code: error.code, detail: error.message });
-    throw error;
+  const credential = resolveCredential(env, ci);
+  if (!credential.ok) return failed(credential.reason);
+  const { value, kind } = credential.resolved.credential;
+  if (kind === 'legacy') {
+    warnings.push(`${credential.resolved.source} holds a legacy API key (${maskCredential(value)}); legacy keys are being sunset. Switch to ${ENV.authToken}.`);
   }
-  const value = resolved.credential.value;
-  if (resolved.credential.kind === 'legacy') {
-    warnings.push(`${resolved.source} holds a legacy API key (${maskCredential(value)}); legacy keys are being sunset. Switch to ${ENV.authToken}.`);
-  }
-
-  const { fetchLicense } = await import('./online-license.ts');
-  const online = await fetchLicense({
-    config, env, credential: value, keys, ci, machineId: options.machineId ?? randomUUID(), now, signal: options.signal,
+  const body = activationBody(ci, options.machineId ?? randomUUID());
+  const verify = (jws: string) => verifyLicense(jws, { keys, credential: value, now: now() });
+  const context = (signal?: AbortSignal): StoreContext => ({ endpoint: config.apiEndpoint, now: now(), verify, signal });
+  const online = (fallbackAtHand: boolean, signal?: AbortSignal) => activateOnline({
+    endpoint: config.apiEndpoint, credential: value, body, timeoutMs: config.activationTimeoutMs, env, signal, fallbackAtHand,
   });
-  if (online.kind === 'refused') return fail(online.reason, resolved);
-  if (online.kind === 'stored') {
-    if (online.stored.warning) warnings.push(online.stored.warning);
-    return { activated: true, mode: 'online', licenseFile: online.stored.path, claims: online.claims, warnings, config, credential: resolved };
-  }
+  /** A license from the server is only ever kept once it verifies. */
+  const accept = async (result: Extract<OnlineResult, { kind: 'license' }>): Promise<{ license: VerifiedLicense } | { reason: Reason }> => {
+    try {
+      return { license: await verify(result.jws) };
+    } catch (error) {
+      if (error instanceof LicenseError) return { reason: { code: 'license.not_genuine', detail: `${error.message} [${error.code}]` } };
+      throw error;
+    }
+  };
 
+  // Read before going online: with a license that verifies at hand, a missing server is no reason to wait.
   const candidates = await readCandidates(candidatePaths(config.cacheDir, options.paths), { keys, credential: value, now: now() });
   const best = chooseNewest(candidates);
-  if (!best) {
-    const detail = `${online.detail}; ${summariseRejections(candidates)}`;
-    return fail({ code: online.tls ? 'tls.failed' : 'offline.unavailable', detail }, resolved);
+
+  const result = await online(best !== undefined, options.signal);
+  options.signal?.throwIfAborted();
+  let saved: Saved;
+  let mode: 'online' | 'offline';
+  let from: string | undefined;
+  if (result.kind === 'refused') return failed(result.reason);
+  if (result.kind === 'license') {
+    const accepted = await accept(result);
+    if ('reason' in accepted) return failed(accepted.reason);
+    saved = await storeLicense(config.cacheDir, accepted.license, context(options.signal));
+    mode = 'online';
+  } else {
+    if (!best) {
+      return failed({ code: result.tls ? 'tls.failed' : 'offline.unavailable', detail: `${result.detail}; ${summariseRejections(candidates)}` });
+    }
+    warnings.push(`the license server could not be reached (${result.detail}); using the cached license from ${best.path} and trying again in the background`);
+    mode = 'offline';
+    from = best.path;
+    // The mounted or baked copy is never refreshed in place: the command is told about the cache's copy.
+    saved = best.path === cachePath(config.cacheDir)
+      ? { ok: true, path: best.path, license: best.verified, kept: false }
+      : await storeLicense(config.cacheDir, best.verified, context(options.signal));
+    if (!saved.ok) saved = { ok: true, path: best.path, license: best.verified, kept: false, warning: `${saved.reason.detail}; the command reads ${best.path}, which cannot be refreshed` };
   }
-  warnings.push(`the license server could not be reached (${online.detail}); using the cached license from ${best.path}`);
-  return { activated: true, mode: 'offline', licenseFile: best.path, claims: best.verified.claims, warnings, config, credential: resolved };
+  options.signal?.throwIfAborted();
+  if (!saved.ok) return failed(saved.reason);
+  if (saved.warning) warnings.push(saved.warning);
+  const licenseFile = saved.path;
+
+  const refresh = async (signal?: AbortSignal): Promise<RefreshResult> => {
+    try {
+      const again = await online(false, signal);
+      if (again.kind === 'failed') return { ok: false, reason: { code: again.tls ? 'tls.failed' : 'offline.unavailable', detail: again.detail }, refused: false };
+      if (again.kind === 'refused') return { ok: false, reason: again.reason, refused: true };
+      const accepted = await accept(again);
+      if ('reason' in accepted) return { ok: false, reason: accepted.reason, refused: true };
+      const stored = await storeLicenseAt(licenseFile, accepted.license, context(signal));
+      return stored.ok ? { ok: true, licenseFile, license: stored.license } : { ok: false, reason: stored.reason, refused: false };
+    } catch (error) {
+      return { ok: false, reason: { code: 'refresh.failed', detail: outsideText((error as Error)?.message ?? error, [value]) }, refused: false };
+    }
+  };
+  return { outcome: { activated: true, mode, licenseFile, license: saved.license, from, warnings }, refresh, refreshSoon: mode === 'offline' };
 }

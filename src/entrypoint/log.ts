@@ -1,3 +1,5 @@
+import { maskSecrets } from '../core/redact.ts';
+
 export type Level = 'info' | 'warn' | 'error';
 
 export interface LogFormat {
@@ -15,7 +17,7 @@ export function renderLog(level: Level, message: string, fmt: LogFormat, now: Da
   return message;
 }
 
-/** The only place the entrypoint writes its own lines. */
+/** The only place the entrypoint writes its own lines; a credential-shaped word never gets out whole. */
 export function writeLog(line: string): void {
-  process.stderr.write(`${line}\n`);
+  process.stderr.write(`${maskSecrets(line)}\n`);
 }

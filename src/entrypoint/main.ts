@@ -1,67 +1,110 @@
 #!/usr/bin/env node
-import { randomUUID } from 'node:crypto';
 import { constants } from 'node:os';
-import { ENV, EXIT, FORWARDED_SIGNALS } from '../core/constants.ts';
-import { activate, detectCi, type Outcome } from './activate.ts';
+import { ENV } from '../core/constants.ts';
+import type { Env } from '../core/env.ts';
+import { loadJwks, type Jwks } from '../core/license.ts';
+import { expiryNotice } from '../core/license-expiry.ts';
+import { defaultTrustedKeysPath } from '../core/paths.ts';
+import { activate, detectCi, type Activation, type Outcome, type RefreshResult } from './activate.ts';
 import { renderBanner, renderSuccess } from './banner.ts';
-import { ConfigError } from './errors.ts';
+import { commandLine, isHelpRequest, USAGE } from './command-line.ts';
+import { ConfigError, readConfig, type Config } from './config.ts';
+import { DEFAULTS, EXIT, FORWARDED_SIGNALS } from './defaults.ts';
+import { handOverPid1 } from './init.ts';
 import { renderLog, writeLog, type Level, type LogFormat } from './log.ts';
 import { reasonText } from './reasons.ts';
 
-const USAGE = 'usage: docker-entrypoint COMMAND [ARG...]  (activates the Pro license, then runs COMMAND)';
+type Log = (level: Level, message: string, extra?: Record<string, unknown>) => void;
 
 function signalExit(signal: NodeJS.Signals): number {
   return EXIT.signalBase + constants.signals[signal];
 }
 
-/** Until the command runs, a signal ends the activation at once: exit 128 + n. */
-function abortOnSignals(): () => void {
-  const handlers = FORWARDED_SIGNALS.map((signal) => [signal, () => process.exit(signalExit(signal))] as const);
-  for (const [signal, handler] of handlers) process.on(signal, handler);
-  return () => {
-    for (const [signal, handler] of handlers) process.off(signal, handler);
-  };
-}
-
 /** Until the configuration is read (or when it is invalid), LOG_FORMAT is taken as it stands. */
-function rawFormat(env: NodeJS.ProcessEnv): LogFormat {
+function rawFormat(env: Env): LogFormat {
   return { format: env[ENV.logFormat]?.trim().toLowerCase() === 'json' ? 'json' : 'text', color: false };
 }
 
-function logger(fmt: LogFormat) {
-  return (level: Level, message: string, extra?: Record<string, unknown>) => writeLog(renderLog(level, message, fmt, new Date(), extra));
+function logger(fmt: LogFormat): Log {
+  return (level, message, extra) => writeLog(renderLog(level, message, fmt, new Date(), extra));
 }
 
-function report(outcome: Outcome): void {
-  const { config } = outcome;
-  const emit = logger({ format: config.logFormat, color: config.color });
-  if (config.logLicenseIssues) for (const warning of outcome.warnings) emit('warn', warning);
+/** Until the command runs, a signal aborts the activation through its AbortSignal (as the budget does). */
+function abortOnSignals(controller: AbortController): { received: () => NodeJS.Signals | undefined; stop: () => void } {
+  let received: NodeJS.Signals | undefined;
+  const handlers = FORWARDED_SIGNALS.map((signal) => [signal, () => {
+    received ??= signal;
+    controller.abort(new Error(`received ${signal}`));
+  }] as const);
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  return {
+    received: () => received,
+    stop: () => {
+      for (const [signal, handler] of handlers) process.off(signal, handler);
+    },
+  };
+}
+
+function report(outcome: Outcome, config: Config, log: Log, now: Date): void {
+  if (config.logLicenseIssues) for (const warning of outcome.warnings) log('warn', warning);
   if (outcome.activated) {
-    emit('info', renderSuccess(outcome.claims.lic, outcome.mode === 'offline' ? outcome.licenseFile : undefined));
+    const lic = outcome.license.claims.lic;
+    log('info', renderSuccess(lic, outcome.mode === 'offline' ? outcome.from : undefined));
+    const notice = expiryNotice(lic, now);
+    if (notice && config.logLicenseIssues) log('warn', notice);
     return;
   }
   if (!config.logLicenseIssues) return;
   const reason = reasonText(outcome.reason);
   const banner = renderBanner(reason, { activatePro: config.activatePro, color: config.color && config.logFormat === 'text' });
-  if (config.logFormat === 'json') emit('error', 'License activation failed', { code: outcome.reason.code, reason, banner });
+  if (config.logFormat === 'json') log('error', 'License activation failed', { code: outcome.reason.code, reason, banner });
   else writeLog(banner);
 }
 
-async function main(argv: string[]): Promise<number> {
-  const early = logger(rawFormat(process.env));
+function refreshLine(result: RefreshResult): [Level, string] {
+  if (result.ok) {
+    const until = new Date(result.license.claims.exp * 1000).toISOString();
+    return ['info', `License refreshed: ${result.license.claims.lic.id} valid offline until ${until} (${result.licenseFile})`];
+  }
+  if (!result.refused) return ['warn', `license refresh failed: ${result.reason.detail}; the cached license stays in use`];
+  return ['warn', `license refresh refused: ${reasonText(result.reason)}`];
+}
+
+async function runCommand(command: string[], env: Env, shutdownTimeoutMs: number, log: Log): Promise<number> {
+  const { supervise } = await import('./supervisor.ts');
+  const [file, ...args] = command;
+  const result = await supervise({ command: file!, args, env, shutdownTimeoutMs });
+  if (result.error) log('error', `docker-entrypoint: ${result.error}`, { code: 'command.failed' });
+  return result.exitCode;
+}
+
+function loadKeys(config: Config): Jwks {
+  try {
+    return loadJwks(config.trustedKeys);
+  } catch (cause) {
+    throw new ConfigError(ENV.trustedKeys, `${ENV.trustedKeys}=${config.trustedKeys} is invalid: use the path of a JWKS file with the license server's public keys`, { cause });
+  }
+}
+
+async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const early = logger(rawFormat(env));
   if (argv.length === 0) {
     early('error', `docker-entrypoint: no command given. ${USAGE}`, { code: 'usage' });
     return EXIT.usage;
   }
-  const stopAborting = abortOnSignals();
-  // Loaded while the activation request is in flight: a real license server is a round trip away.
-  const supervisor = import('./supervisor.ts');
-  // Detected once, sent with the activation and with every refresh of this container.
-  const ci = await detectCi();
-  const machineId = randomUUID();
-  let outcome: Outcome;
+  const pid1 = handOverPid1(argv, env);
+  if (pid1) early('warn', pid1, { code: 'init.missing' });
+  const command = commandLine(argv);
+  if (isHelpRequest(command)) {
+    early('info', `${USAGE}. No license is needed for ${command.slice(0, 2).join(' ')}.`);
+    return runCommand(command, { ...env, [ENV.proActivated]: '0', [ENV.licenseMode]: 'none', [ENV.licenseFile]: undefined }, DEFAULTS.shutdownTimeoutS * 1000, early);
+  }
+
+  let config: Config;
+  let keys: Jwks;
   try {
-    outcome = await activate({ env: process.env, isTTY: process.stderr.isTTY === true, ci, machineId });
+    config = readConfig(env, { defaultTrustedKeys: defaultTrustedKeysPath(), isTTY: process.stderr.isTTY === true });
+    keys = loadKeys(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       early('error', `docker-entrypoint: ${error.message}`, { code: error.code, variable: error.variable });
@@ -69,36 +112,50 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  report(outcome);
-  if (!outcome.activated && outcome.config.activatePro) return EXIT.activationFailed;
-
-  const env: Record<string, string | undefined> = { ...process.env, [ENV.proActivated]: outcome.activated ? '1' : '0', [ENV.licenseMode]: outcome.mode };
-  if (outcome.activated) env[ENV.licenseFile] = outcome.licenseFile;
-  else delete env[ENV.licenseFile];
-
-  const { config } = outcome;
   const log = logger({ format: config.logFormat, color: config.color });
-  const { supervise } = await supervisor;
+
+  const controller = new AbortController();
+  const signals = abortOnSignals(controller);
+  // Loaded while the activation request is in flight: a real license server is a round trip away.
+  void import('./supervisor.ts');
+  let activation: Activation;
+  try {
+    activation = await activate({ config, keys, env, ci: await detectCi(), signal: controller.signal });
+  } catch (error) {
+    const signal = signals.received();
+    if (signal) return signalExit(signal);
+    throw error;
+  }
+  const signal = signals.received();
+  if (signal) return signalExit(signal);
+  const { outcome } = activation;
+  report(outcome, config, log, new Date());
+  if (!outcome.activated && config.activatePro) return EXIT.activationFailed;
+
+  const childEnv: Env = { ...env, [ENV.proActivated]: outcome.activated ? '1' : '0', [ENV.licenseMode]: outcome.mode, [ENV.licenseFile]: undefined };
+  if (outcome.activated) childEnv[ENV.licenseFile] = outcome.licenseFile;
   let stopRefresh = () => {};
   if (outcome.activated) {
-    const { refreshOnce, scheduleRefresh } = await import('./refresh.ts');
-    stopRefresh = scheduleRefresh(config.refreshIntervalMs, async () => {
-      const result = await refreshOnce(config, process.env, outcome.credential.credential.value, ci, machineId);
-      if (result.ok || config.logLicenseIssues) log(result.ok ? 'info' : 'warn', result.message);
+    const { scheduleRefresh } = await import('./refresh.ts');
+    stopRefresh = scheduleRefresh(config.refreshIntervalMs, activation.refreshSoon, async () => {
+      const result = await activation.refresh();
+      const [level, line] = refreshLine(result);
+      if (result.ok || config.logLicenseIssues) log(level, line);
+      return { failed: !result.ok && !result.refused };
     });
   }
-  stopAborting();
-  const [command, ...args] = argv;
-  const result = await supervise({ command: command!, args, env, shutdownTimeoutMs: config.shutdownTimeoutMs });
-  stopRefresh();
-  if (result.error) log('error', `docker-entrypoint: ${result.error}`, { code: 'command.failed' });
-  return result.exitCode;
+  signals.stop();
+  try {
+    return await runCommand(command, childEnv, config.shutdownTimeoutMs, log);
+  } finally {
+    stopRefresh();
+  }
 }
 
-main(process.argv.slice(2)).then(
+main(process.argv.slice(2), process.env).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    logger(rawFormat(process.env))('error', `docker-entrypoint: internal error: ${(error as Error).stack ?? error}`, { code: 'internal' });
-    process.exit(70);
+    logger(rawFormat(process.env))('error', `docker-entrypoint: internal error: ${(error as Error)?.stack ?? error}`, { code: 'internal' });
+    process.exit(EXIT.internal);
   },
 );

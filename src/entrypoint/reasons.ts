@@ -1,28 +1,28 @@
 import { ENV, WEBAPP_URL } from '../core/constants.ts';
+import type { Reason } from '../core/reason.ts';
 
-/** A failure cause: a stable code and the detail that goes into the banner's reason. */
-export interface Reason {
-  code: string;
-  detail: string;
-}
+export type { Reason };
 
-const TOKEN_PAGE = `${WEBAPP_URL}/workspace/auth-token`;
+const TOKEN_PAGE = `${WEBAPP_URL}/workspace/auth-tokens`;
+const MEMBERS_PAGE = `${WEBAPP_URL}/workspace/members`;
 
-/** One sentence (or two) per cause, each naming the fix. */
-const TEXT: Record<string, (detail: string) => string> = {
-  'credentials.missing': () =>
-    `No credentials are set. Set ${ENV.authToken} to your auth token; you can find it in the LocalStack web app ${TOKEN_PAGE}.`,
+/**
+ * One sentence of cause, one of fix, per reason. `cause` is the detail's first sentence: a server's
+ * message often carries its own advice, which would otherwise be said twice.
+ */
+const TEXT: Record<string, (detail: string, cause: string) => string> = {
+  'credentials.missing': () => `No credentials are set. Set ${ENV.authToken} to your auth token from ${TOKEN_PAGE}.`,
   'credentials.invalid': () =>
-    `The credentials defined in your environment are invalid. Please make sure to either set the ${ENV.authToken} variable to a valid auth token, or the ${ENV.apiKey} variable to a valid LocalStack API key. You can find your auth token or API key in the LocalStack web app ${WEBAPP_URL}.`,
+    `The credentials defined in your environment are invalid. Set ${ENV.authToken} to a valid auth token (or ${ENV.apiKey} to a valid API key) from ${TOKEN_PAGE}.`,
   'credentials.malformed': (d) => `The credentials are malformed: ${d}. Copy the auth token again from ${TOKEN_PAGE}.`,
-  'credentials.conflict': (d) => `Conflicting credentials: ${d}. Set exactly one credential variable.`,
-  'credentials.file_unreadable': (d) => `The credentials file cannot be used: ${d}. Mount the secret or unset the _FILE variable.`,
-  'credentials.ci_token_required': (d) =>
-    `${capital(d)}. Use a CI auth token (lsci-…) in ${ENV.authToken}; workspace admins create them in the LocalStack web app ${WEBAPP_URL}.`,
-  'license.not_found': (d) => `No license is assigned to you (${d}). Ask a workspace admin to assign one on the Users & Licenses page of ${WEBAPP_URL}, or start a trial.`,
-  'license.expired': (d) => `Your license has expired (${d}). Renew it in the LocalStack web app ${WEBAPP_URL}.`,
-  'legacy_key.downtime': (d) => `${d} Set ${ENV.authToken} to your auth token instead of ${ENV.apiKey}.`,
-  'legacy_key.sunset': (d) => `${d} Set ${ENV.authToken} to your auth token (${TOKEN_PAGE}) and remove ${ENV.apiKey}.`,
+  'credentials.conflict': (d) => `Conflicting credentials: ${d}. Keep exactly one of them (${ENV.authToken} is preferred).`,
+  'credentials.file_unreadable': (d) => `The credentials file cannot be used: ${d}. Mount the secret there, readable by this user, or unset the _FILE variable.`,
+  'credentials.ci_token_required': (_d, c) =>
+    `${c}. Use a CI auth token (lsci-…) in ${ENV.authToken}; workspace admins create them at ${TOKEN_PAGE}.`,
+  'license.not_found': (_d, c) => `${c}. Ask a workspace admin to assign you a license on the Users & Licenses page (${MEMBERS_PAGE}).`,
+  'license.expired': (_d, c) => `${c}. Renew the license, or ask a workspace admin to, at ${WEBAPP_URL}.`,
+  'legacy_key.downtime': (_d, c) => `${c}. Set ${ENV.authToken} to your auth token (${TOKEN_PAGE}) instead of ${ENV.apiKey}.`,
+  'legacy_key.sunset': (_d, c) => `${c}. Set ${ENV.authToken} to your auth token (${TOKEN_PAGE}) and remove ${ENV.apiKey}.`,
   'license.not_genuine': (d) =>
     `The license server answered with a license that is not genuine (${d}). Check ${ENV.apiEndpoint} and ${ENV.trustedKeys}.`,
   'offline.unavailable': (d) =>
@@ -48,9 +48,16 @@ function capital(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
+/** Up to the first full stop that ends a sentence (an ISO time's `.000Z` does not). */
+export function firstSentence(text: string): string {
+  const end = text.search(/[.!?](\s|$)/);
+  return (end === -1 ? text : text.slice(0, end)).trim();
+}
+
 export function reasonText(reason: Reason): string {
+  const detail = reason.detail.replace(/\.$/, '');
   const text = TEXT[reason.code];
-  return text ? text(reason.detail.replace(/\.$/, '')) : `${reason.detail} (${reason.code})`;
+  return text ? text(detail, capital(firstSentence(detail))) : `${capital(detail)} (${reason.code}).`;
 }
 
 export function knownReasonCodes(): string[] {

@@ -1,33 +1,37 @@
-import type { Config, Env } from './config.ts';
-import type { CiEnvironment } from './credentials.ts';
-import { fetchLicense } from './online-license.ts';
-import { reasonText } from './reasons.ts';
+import { REFRESH_JITTER, REFRESH_SOON_MS } from './defaults.ts';
 
 /** ±10 %: containers started together do not refresh together. */
 export function refreshDelay(intervalMs: number, random: number): number {
-  return Math.round(intervalMs * (0.9 + 0.2 * random));
+  return Math.round(intervalMs * (1 - REFRESH_JITTER + 2 * REFRESH_JITTER * random));
 }
 
-/** One online refresh; resolves with a line to log, never rejects. */
-export async function refreshOnce(config: Config, env: Env, credential: string, ci: CiEnvironment, machineId: string): Promise<{ ok: boolean; message: string }> {
-  try {
-    const online = await fetchLicense({ config, env, credential, keys: config.trustedKeys, ci, machineId, now: () => new Date() });
-    if (online.kind === 'unreachable') return { ok: false, message: `license refresh failed: ${online.detail}; the cached license stays in use` };
-    if (online.kind === 'refused') return { ok: false, message: `license refresh refused: ${reasonText(online.reason)}` };
-    const until = new Date(online.claims.exp * 1000).toISOString();
-    return { ok: true, message: `License refreshed: ${online.claims.lic.id} valid offline until ${until} (${online.stored.path})` };
-  } catch (error) {
-    return { ok: false, message: `license refresh failed: ${(error as Error).message}` };
-  }
+/**
+ * When the next refresh comes: at the interval while all is well; after `failures` failed tries in a
+ * row (an offline start counts as one) soon, then twice as late each time, never later than the interval.
+ */
+export function nextRefreshDelay(intervalMs: number, failures: number, random: number): number {
+  const base = failures === 0 ? intervalMs : Math.min(intervalMs, REFRESH_SOON_MS * 2 ** Math.min(failures - 1, 30));
+  return refreshDelay(base, random);
 }
 
-/** Refreshes every interval (± jitter) while the command runs; the timer never keeps the process alive. */
-export function scheduleRefresh(intervalMs: number, run: () => Promise<void>): () => void {
+/**
+ * Runs `run` on that schedule while the command runs; `run` says whether its try failed (a refusal is
+ * not a failure to retry soon). The timer never keeps the process alive.
+ */
+export function scheduleRefresh(intervalMs: number, startedOffline: boolean, run: () => Promise<{ failed: boolean }>): () => void {
   let timer: NodeJS.Timeout;
+  let stopped = false;
+  let failures = startedOffline ? 1 : 0;
   const next = () => {
-    timer = setTimeout(() => void run().finally(next), refreshDelay(intervalMs, Math.random()));
+    if (stopped) return;
+    timer = setTimeout(() => {
+      run().then((r) => (failures = r.failed ? failures + 1 : 0), () => failures++).finally(next);
+    }, nextRefreshDelay(intervalMs, failures, Math.random()));
     timer.unref();
   };
   next();
-  return () => clearTimeout(timer);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
 }

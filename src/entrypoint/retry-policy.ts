@@ -1,53 +1,30 @@
-import { SERVER_CODES, type Reason } from './reasons.ts';
+import { RETRY } from './defaults.ts';
 
-/** What one answer of the license server means for the activation. */
-export type Answer =
-  | { kind: 'license'; jws: string }
-  | { kind: 'definitive'; reason: Reason }
-  | { kind: 'retryable'; detail: string; retryAfterMs?: number };
-
-/** Retry-After in seconds or as an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+export interface PolicyInput {
+  /** Nothing answered at all (refused, name not resolved, network unreachable). */
+  connection: boolean;
+  /** The server asked to wait this long (429/503 Retry-After). */
+  retryAfterMs?: number;
+  /** A cached license that verifies is at hand: a missing server is no reason to wait. */
+  fallbackAtHand: boolean;
 }
 
-/** Section 4's table as a function of status, body and Retry-After. */
-export function classifyAnswer(status: number, body: unknown, retryAfter: string | undefined, nowMs: number): Answer {
-  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-  const code = typeof error?.code === 'string' ? error.code : undefined;
-  const message = typeof error?.message === 'string' ? error.message : '';
-  if (status === 200) {
-    const license = (body as { license?: unknown } | undefined)?.license;
-    return typeof license === 'string'
-      ? { kind: 'license', jws: license }
-      : { kind: 'definitive', reason: { code: 'server.unexpected', detail: 'HTTP 200 without a license' } };
-  }
-  if (status === 429 || status >= 500) {
-    return { kind: 'retryable', detail: `HTTP ${status}${code ? ` ${code}` : ''}`, retryAfterMs: parseRetryAfter(retryAfter, nowMs) };
-  }
-  const mapped = code ? SERVER_CODES[code] : undefined;
-  if (mapped) return { kind: 'definitive', reason: { code: mapped, detail: message || code! } };
-  return { kind: 'definitive', reason: { code: 'server.unexpected', detail: `HTTP ${status}${code ? ` ${code}: ${message}` : ''}` } };
+/**
+ * Section 4's retry policy, whole, as one pure function: after the `attempt`-th failed attempt, with
+ * `timeLeftMs` of the budget left, the delay before the next attempt, or undefined to stop (go offline).
+ * At most 4 attempts; backoff from ~100 ms doubling with jitter (`random` in [0, 1)); Retry-After
+ * honoured but never past the budget; a missing server with a usable cache stops at once.
+ */
+export function nextDelay(failure: PolicyInput, attempt: number, timeLeftMs: number, random: number): number | undefined {
+  if (attempt >= RETRY.attempts) return undefined;
+  if (failure.connection && failure.fallbackAtHand) return undefined;
+  if (failure.retryAfterMs !== undefined && failure.retryAfterMs >= timeLeftMs) return undefined;
+  const backoff = RETRY.firstDelayMs * RETRY.factor ** (attempt - 1) * (1 + random);
+  const delay = Math.round(Math.max(backoff, failure.retryAfterMs ?? 0));
+  return delay < timeLeftMs ? delay : undefined;
 }
 
-const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_GET_ISSUER|UNABLE_TO_VERIFY|HOSTNAME_MISMATCH/;
-
-/** A TLS failure is never retried: the same certificate will fail again. */
-export function isTlsError(error: unknown): boolean {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (typeof e.code === 'string' && TLS_CODES.test(e.code)) return true;
-  }
-  return false;
-}
-
-/** A short description of a network error, from the innermost cause that has a code. */
-export function describeNetworkError(error: unknown): string {
-  let best: string | undefined;
-  for (let e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (typeof e.code === 'string') best = e.code;
-  }
-  return best ?? (error instanceof Error ? error.message : String(error));
+/** How long one attempt may take: a share of what is left, so a silent server still leaves room for another. */
+export function attemptTimeout(timeLeftMs: number): number {
+  return Math.max(1, Math.min(timeLeftMs, Math.max(timeLeftMs * RETRY.attemptShare, RETRY.minAttemptMs)));
 }

@@ -1,7 +1,7 @@
 import { constants } from 'node:os';
 import { execa } from 'execa';
-import { EXIT, FORWARDED_SIGNALS } from '../core/constants.ts';
-import type { Env } from './config.ts';
+import { EXIT, FORWARDED_SIGNALS } from './defaults.ts';
+import type { Env } from '../core/env.ts';
 
 export interface SuperviseOptions {
   command: string;

@@ -1,21 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { ENV } from '../core/constants.ts';
+import type { Env } from '../core/env.ts';
 import { LicenseError } from '../core/errors.ts';
-import { verifyLicense, type LicenseClaims } from '../core/license.ts';
+import { verifyLicenseFile, type LicenseClaims } from '../core/license.ts';
 import { defaultTrustedKeysPath } from '../core/paths.ts';
-import { resolveCredential } from '../entrypoint/credentials.ts';
+import { resolveCredential } from '../core/credential-source.ts';
 
 export type LicenseState = { pro: true; claims: LicenseClaims } | { pro: false; why: string };
 
-type Env = Record<string, string | undefined>;
-
 /** The credential the product was started with, read as the entrypoint reads it; none when it cannot be. */
 function credentialOf(env: Env): string | undefined {
-  try {
-    return resolveCredential(env, { isCI: false, name: null }, (path) => readFileSync(path, 'utf8')).credential.value;
-  } catch {
-    return undefined;
-  }
+  const found = resolveCredential(env);
+  return found.ok ? found.resolved.credential.value : undefined;
 }
 
 /** The product trusts no flag: it verifies LICENSE_FILE itself, bound to the credential it was given. */
@@ -26,7 +21,7 @@ export async function checkLicense(env: Env, now: Date): Promise<LicenseState> {
   const credential = credentialOf(env);
   if (!credential) return { pro: false, why: `no credential to check ${ENV.licenseFile} against (set ${ENV.authToken})` };
   try {
-    const { claims } = await verifyLicense(file, { keys: env[ENV.trustedKeys] || defaultTrustedKeysPath(), credential, now });
+    const { claims } = await verifyLicenseFile(file, { keys: env[ENV.trustedKeys] || defaultTrustedKeysPath(), credential, now });
     return { pro: true, claims };
   } catch (error) {
     return { pro: false, why: error instanceof LicenseError ? `${error.message} [${error.code}]` : String(error) };

@@ -195,16 +195,19 @@ export class Accounts {
     return this.store.write((tx) => fn(new AccountOps(tx)));
   }
 
+  /** Who a credential belongs to, with the license row of its workspace (one read: the activation's hot path). */
+  async identify(credential: Credential, hash = hashCredential(credential.value)): Promise<{ principal: Principal; license: EffectiveLicense } | undefined> {
+    const column = credential.kind === 'ci' ? 'ci_token_hash' : credential.kind === 'developer' ? 'token_hash' : 'legacy_key_hash';
+    const owner = await this.store.credentialOwner(column, hash);
+    if (!owner) return undefined;
+    const principal: Principal = owner.kind === 'ci'
+      ? { kind: 'ci', id: owner.ciToken.id, workspace: owner.workspace, ciToken: owner.ciToken }
+      : { kind: credential.kind === 'legacy' ? 'legacy' : 'developer', id: owner.member.id, workspace: owner.workspace, member: owner.member };
+    return { principal, license: effectiveLicense(owner.workspace, owner.license) };
+  }
+
   async resolve(credential: Credential): Promise<Principal | undefined> {
-    const hash = hashCredential(credential.value);
-    if (credential.kind === 'ci') {
-      const ciToken = await this.store.ciTokenByHash(hash);
-      const workspace = ciToken && (await this.store.workspace(ciToken.workspace_id));
-      return ciToken && workspace ? { kind: 'ci', id: ciToken.id, workspace, ciToken } : undefined;
-    }
-    const member = credential.kind === 'developer' ? await this.store.memberByTokenHash(hash) : await this.store.memberByLegacyHash(hash);
-    const workspace = member && (await this.store.workspace(member.workspace_id));
-    return member && workspace ? { kind: credential.kind, id: member.id, workspace, member } : undefined;
+    return (await this.identify(credential))?.principal;
   }
 
   requireWorkspace(id: string): Promise<WorkspaceRow> {

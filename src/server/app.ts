@@ -2,7 +2,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Ajv } from 'ajv';
 import { SERVER_DEFAULTS } from '../core/constants.ts';
+import { maskCredential } from '../core/credentials.ts';
 import type { Accounts } from './accounts.ts';
+import { consolePlugin, consoleStoreFor } from './console/index.ts';
 import { ApiError } from './errors.ts';
 import { clientErrorHandler, errorHandler, frameworkErrors, send } from './http-errors.ts';
 import { REDACT } from './access-log.ts';
@@ -39,6 +41,12 @@ function patternOf(url: string): RegExp {
   return new RegExp(`^${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z]+/g, '[^/]+')}/?$`);
 }
 
+/** The path as an answer may show it: without the query, credential-shaped parts masked, bounded. */
+function shownPath(url: string): string {
+  const path = url.split('?')[0].replace(/\b(?:lsci-|ls-)[A-Za-z0-9-]{4,}/g, (token) => maskCredential(token));
+  return path.length > 200 ? `${path.slice(0, 200)}…` : path;
+}
+
 /** Only JSON bodies; an empty body is "no body" whatever its type, so body-less endpoints accept what HTTP clients send. */
 function registerBodyParsers(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
@@ -50,9 +58,9 @@ function registerBodyParsers(app: FastifyInstance): void {
       done(new ApiError(400, 'request.malformed_json', 'the request body is not valid JSON'), undefined);
     }
   });
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
     if ((body as Buffer).length === 0) return done(null, undefined);
-    done(new ApiError(415, 'request.unsupported_media_type', `send the body as application/json, not ${request.headers['content-type'] ?? 'without a type'}`), undefined);
+    done(new ApiError(415, 'request.unsupported_media_type', 'send the body as application/json'), undefined);
   });
 }
 
@@ -82,8 +90,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   registerBodyParsers(app);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0];
-    const allowed = routes.filter((r) => r.method !== 'HEAD' && r.pattern.test(path)).map((r) => r.method);
+    const path = shownPath(request.url);
+    const allowed = routes.filter((r) => r.method !== 'HEAD' && r.pattern.test(request.url.split('?')[0])).map((r) => r.method);
     if (allowed.length > 0) {
       return send(reply, new ApiError(405, 'request.method_not_allowed', `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}`, { headers: { allow: allowed.join(', ') } }));
     }
@@ -103,6 +111,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.register(activationRoutes, ctx);
   app.register(selfServiceRoutes, ctx);
   app.register(adminRoutes, { ...ctx, prefix: '/admin/v1' });
-  // The web console registers its plugin here.
+  app.register(consolePlugin, {
+    accounts: options.accounts, clock: options.clock, adminToken: options.adminToken, publicUrl: () => options.issuer, store: consoleStoreFor(options.accounts.store),
+  });
   return app;
 }

@@ -27,6 +27,11 @@ export const PG_WRITE_LOCK = 0x7072_6f77;
 /** Rate-limit counters of windows older than this are deleted, once per window by some replica. */
 export const RATE_WINDOW_MS = 60_000;
 
+/** How often the checkpointer thread folds the WAL into the database file. */
+export const WAL_CHECKPOINT_INTERVAL_MS = 500;
+/** WAL pages (4 KiB) after which the writer checkpoints itself, should the checkpointer thread fall behind. */
+export const WAL_FALLBACK_CHECKPOINT_PAGES = 20_000;
+
 /** The largest seat count accepted: far below what SQLite and JavaScript numbers hold exactly. */
 export const MAX_SEATS = 1_000_000;
 /** Activations listed by the admin API, newest first. */

@@ -5,11 +5,25 @@ import {
 import { StoreError, type StoreErrorCode } from './errors.ts';
 import type { PoolStats } from './metrics.ts';
 import { migratePostgres } from './migrations.ts';
-import type { ActivationRow, CiTokenRow, LicenseRow, MemberFields, MemberRow, Store, StoreReads, StoreTx, WorkspaceRow } from './store.ts';
+import type { ActivationRow, CiTokenRow, CredentialOwner, LicenseRow, MemberFields, MemberRow, Store, StoreReads, StoreTx, WorkspaceRow } from './store.ts';
 
 /** A signing key as stored: the public JWK, and the private part sealed under the key-encryption key. */
 export interface SigningKeyRow { kid: string; public_jwk: string; private_key: string | null; created_at: string; retired_at: string | null }
 
+
+/** A member's or CI token's row joined with its workspace (w_) and license (l_) columns. */
+type OwnerRow = Partial<MemberRow> & Partial<CiTokenRow> & {
+  id: string; workspace_id: string; token_hash: string; token_mask: string; w_name: string; w_created_at: string;
+  l_id: string | null; l_type: LicenseRow['type'] | null; l_plan: string | null; l_seats: number | null; l_starts_at: string | null; l_expires_at: string | null;
+};
+const ownerSql = (table: string, column: string) => `SELECT o.*, w.name AS w_name, w.created_at AS w_created_at, l.id AS l_id, l.type AS l_type,
+  l.plan AS l_plan, l.seats AS l_seats, l.starts_at AS l_starts_at, l.expires_at AS l_expires_at
+  FROM ${table} o JOIN workspaces w ON w.id = o.workspace_id LEFT JOIN licenses l ON l.workspace_id = o.workspace_id WHERE o.${column} = $1`;
+const OWNER_SQL = {
+  token_hash: ownerSql('members', 'token_hash'),
+  legacy_key_hash: ownerSql('members', 'legacy_key_hash'),
+  ci_token_hash: ownerSql('ci_tokens', 'token_hash'),
+} as const;
 
 const MEMBER_COLUMNS = new Set(['role', 'licensed', 'token_hash', 'token_mask', 'legacy_key_hash']);
 
@@ -79,6 +93,21 @@ class PgReads implements StoreReads {
     }
   }
 
+  async credentialOwner(column: 'token_hash' | 'legacy_key_hash' | 'ci_token_hash', hash: string): Promise<CredentialOwner | undefined> {
+    const row = await this.row<OwnerRow>(OWNER_SQL[column], [hash]);
+    if (!row) return undefined;
+    const workspace: WorkspaceRow = { id: row.workspace_id, name: row.w_name, created_at: row.w_created_at };
+    const license: LicenseRow | undefined = row.l_id == null ? undefined : {
+      workspace_id: row.workspace_id, id: row.l_id, type: row.l_type!, plan: row.l_plan!, seats: row.l_seats, starts_at: row.l_starts_at, expires_at: row.l_expires_at,
+    };
+    if (column === 'ci_token_hash') {
+      return { kind: 'ci', workspace, license, ciToken: { id: row.id, workspace_id: row.workspace_id, name: row.name!, token_hash: row.token_hash, token_mask: row.token_mask, created_at: row.created_at! } };
+    }
+    return {
+      kind: 'member', workspace, license,
+      member: { id: row.id, workspace_id: row.workspace_id, email: row.email!, role: row.role!, licensed: row.licensed!, token_hash: row.token_hash, token_mask: row.token_mask, legacy_key_hash: row.legacy_key_hash ?? null },
+    };
+  }
   workspace(id: string) { return this.row<WorkspaceRow>('SELECT * FROM workspaces WHERE id = $1', [id]); }
   workspaces() { return this.rows<WorkspaceRow>('SELECT * FROM workspaces ORDER BY id'); }
   member(id: string) { return this.row<MemberRow>('SELECT * FROM members WHERE id = $1', [id]); }

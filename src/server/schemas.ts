@@ -40,6 +40,8 @@ export const ActivateBody = Type.Object({
   machineId: Type.Optional(Type.String({ maxLength: 128 })),
 }, strict);
 
+export const Activated = Type.Object({ license: Type.String() });
+
 export const CiTokenName = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, strict);
 export const NewWorkspace = Type.Object({ id: Type.Optional(WorkspaceId), name: Type.String({ minLength: 1, maxLength: 200 }) }, strict);
 export const NewMember = Type.Object({ email: Type.String({ format: 'email', maxLength: 254 }), role: Role, licensed: Type.Optional(Type.Boolean()) }, strict);

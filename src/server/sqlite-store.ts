@@ -2,13 +2,28 @@ import { statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { STORE_BUSY_BUDGET_MS, STORE_RETRY_FIRST_MS, STORE_RETRY_MAX_MS } from './constants.ts';
+import { STORE_BUSY_BUDGET_MS, STORE_RETRY_FIRST_MS, STORE_RETRY_MAX_MS, WAL_CHECKPOINT_INTERVAL_MS, WAL_FALLBACK_CHECKPOINT_PAGES } from './constants.ts';
+import { startWalCheckpointer } from './wal-checkpointer.ts';
 import { StoreError, type StoreErrorCode } from './errors.ts';
 import { migrateSqlite } from './migrations.ts';
-import type { ActivationRow, CiTokenRow, LicenseRow, MemberFields, MemberRow, Store, StoreReads, StoreTx, WorkspaceRow } from './store.ts';
+import type { ActivationRow, CiTokenRow, CredentialOwner, LicenseRow, MemberFields, MemberRow, Store, StoreReads, StoreTx, WorkspaceRow } from './store.ts';
 
 export const DB_FILE = 'license.db';
 
+
+/** A member's or CI token's row joined with its workspace (w_) and license (l_) columns. */
+type OwnerRow = Partial<MemberRow> & Partial<CiTokenRow> & {
+  id: string; workspace_id: string; token_hash: string; token_mask: string; w_name: string; w_created_at: string;
+  l_id: string | null; l_type: LicenseRow['type'] | null; l_plan: string | null; l_seats: number | null; l_starts_at: string | null; l_expires_at: string | null;
+};
+const ownerSql = (table: string, column: string) => `SELECT o.*, w.name AS w_name, w.created_at AS w_created_at, l.id AS l_id, l.type AS l_type,
+  l.plan AS l_plan, l.seats AS l_seats, l.starts_at AS l_starts_at, l.expires_at AS l_expires_at
+  FROM ${table} o JOIN workspaces w ON w.id = o.workspace_id LEFT JOIN licenses l ON l.workspace_id = o.workspace_id WHERE o.${column} = ?`;
+const OWNER_SQL = {
+  token_hash: ownerSql('members', 'token_hash'),
+  legacy_key_hash: ownerSql('members', 'legacy_key_hash'),
+  ci_token_hash: ownerSql('ci_tokens', 'token_hash'),
+} as const;
 
 const MEMBER_COLUMNS = new Set(['role', 'licensed', 'token_hash', 'token_mask', 'legacy_key_hash']);
 
@@ -95,6 +110,21 @@ class SqliteReads implements StoreReads {
     return this.attempt(() => Number(this.stmt(sql).run(...params).changes));
   }
 
+  async credentialOwner(column: 'token_hash' | 'legacy_key_hash' | 'ci_token_hash', hash: string): Promise<CredentialOwner | undefined> {
+    const row = await this.get<OwnerRow>(OWNER_SQL[column], hash);
+    if (!row) return undefined;
+    const workspace: WorkspaceRow = { id: row.workspace_id, name: row.w_name, created_at: row.w_created_at };
+    const license: LicenseRow | undefined = row.l_id == null ? undefined : {
+      workspace_id: row.workspace_id, id: row.l_id, type: row.l_type!, plan: row.l_plan!, seats: row.l_seats, starts_at: row.l_starts_at, expires_at: row.l_expires_at,
+    };
+    if (column === 'ci_token_hash') {
+      return { kind: 'ci', workspace, license, ciToken: { id: row.id, workspace_id: row.workspace_id, name: row.name!, token_hash: row.token_hash, token_mask: row.token_mask, created_at: row.created_at! } };
+    }
+    return {
+      kind: 'member', workspace, license,
+      member: { id: row.id, workspace_id: row.workspace_id, email: row.email!, role: row.role!, licensed: row.licensed!, token_hash: row.token_hash, token_mask: row.token_mask, legacy_key_hash: row.legacy_key_hash ?? null },
+    };
+  }
   workspace(id: string) { return this.get<WorkspaceRow>('SELECT * FROM workspaces WHERE id = ?', id); }
   workspaces() { return this.all<WorkspaceRow>('SELECT * FROM workspaces ORDER BY id'); }
   member(id: string) { return this.get<MemberRow>('SELECT * FROM members WHERE id = ?', id); }
@@ -218,6 +248,8 @@ export class SqliteStore extends SqliteReads implements Store {
       writer = new DatabaseSync(path);
       // busy_timeout 0: a held lock is waited for by async retries, never by blocking the event loop.
       writer.exec('PRAGMA busy_timeout = 0; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
+      // The checkpointer thread keeps the WAL short; the writer's own checkpoint (which stalls it) is only a fallback.
+      writer.exec(`PRAGMA wal_autocheckpoint = ${WAL_FALLBACK_CHECKPOINT_PAGES}`);
       if (options.check) {
         const rows = writer.prepare('PRAGMA quick_check').all() as { quick_check: string }[];
         if (rows[0]?.quick_check !== 'ok') {
@@ -227,7 +259,7 @@ export class SqliteStore extends SqliteReads implements Store {
       migrateSqlite(writer);
       reader = new DatabaseSync(path);
       reader.exec('PRAGMA busy_timeout = 0; PRAGMA foreign_keys = ON;');
-      return new SqliteStore(path, reader, writer);
+      return new SqliteStore(path, reader, writer, startWalCheckpointer(path, WAL_CHECKPOINT_INTERVAL_MS));
     } catch (error) {
       reader?.close();
       writer?.close();
@@ -235,10 +267,13 @@ export class SqliteStore extends SqliteReads implements Store {
     }
   }
 
-  private constructor(path: string, reader: DatabaseSync, writer: DatabaseSync) {
+  private readonly checkpointer: { stop: () => Promise<void> };
+
+  private constructor(path: string, reader: DatabaseSync, writer: DatabaseSync, checkpointer: { stop: () => Promise<void> }) {
     super(reader);
     this.path = path;
     this.writer = writer;
+    this.checkpointer = checkpointer;
     this.tx = new SqliteTx(writer);
   }
 
@@ -292,9 +327,18 @@ export class SqliteStore extends SqliteReads implements Store {
     return (await this.get<{ n: number }>('SELECT (SELECT count(*) FROM workspaces) + (SELECT count(*) FROM activations) AS n'))!.n > 0;
   }
 
-  async close(): Promise<void> {
+  private closing: Promise<void> | undefined;
+
+  /** Commits what is pending, then closes; a second call waits for the first. */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
     if (this.pending.length > 0) this.flushActivations();
     await this.queue;
+    await this.checkpointer.stop();
     this.writer.close();
     this.conn.close();
   }

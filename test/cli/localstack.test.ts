@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generateLegacyKey, generateToken } from '../../src/core/credentials.ts';
-import { serialise } from '../../src/entrypoint/license-file.ts';
+import { serialise } from '../../src/core/cache-file.ts';
 import { baseEnv, start, waitFor, type Started } from '../helpers/entrypoint.ts';
 import { claimsFor, forge, testKey, writeJwks, type TestKey } from '../helpers/keys.ts';
 import { ROOT } from '../helpers/paths.ts';
@@ -59,7 +59,7 @@ describe('localstack auth', () => {
     for (const bad of ['ls-nope', `${token.slice(0, -1)}${token.endsWith('a') ? 'b' : 'a'}`, generateLegacyKey()]) {
       const r = cli(['auth', 'set-token', bad], env);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /^Error: (the token is not valid|that is a legacy API key)/);
+      assert.match(r.stderr, /^Error: (the token is not valid: .*\. Copy it again from https:\/\/app\.localstack\.cloud\/workspace\/auth-token and run: localstack auth set-token <TOKEN>|that is a legacy API key)/);
       assert.ok(!r.stderr.includes(bad) || bad === 'ls-nope', 'the refused value is not echoed');
     }
     assert.ok(!existsSync(join(env.LOCALSTACK_CONFIG_DIR, 'auth.json')));
@@ -106,6 +106,46 @@ describe('localstack start', () => {
     assert.equal(argv[0], 'run');
     assert.equal(argv.at(-1), 'localstack/localstack-pro');
     assert.ok(!argv.includes('-d'));
+  });
+
+  test('forwards every entrypoint variable that is set, by name; mounts NODE_EXTRA_CA_CERTS and LICENSE_TRUSTED_KEYS read-only and points them there', () => {
+    const env = home({ LOCALSTACK_AUTH_TOKEN: generateToken('developer') });
+    const dir = tempDir();
+    const record = join(dir, 'record.json');
+    const ca = join(dir, 'corp-ca.pem');
+    writeFileSync(ca, 'not parsed by the CLI');
+    const keys = writeJwks(dir, [key.jwk]);
+    const set = {
+      ACTIVATE_PRO: '0', LOG_LICENSE_ISSUES: '0', LOG_FORMAT: 'json', API_ENDPOINT: 'https://license.test/v1', ACTIVATION_TIMEOUT: '3', SHUTDOWN_TIMEOUT: '2',
+      HTTPS_PROXY: 'http://proxy.test:3128', HTTP_PROXY: 'http://proxy.test:3128', NO_PROXY: 'localhost', NODE_EXTRA_CA_CERTS: ca, LICENSE_TRUSTED_KEYS: keys,
+    };
+    const r = cli(['start'], { ...env, ...set, DOCKER_CMD: fakeDocker(dir), FAKE_DOCKER_RECORD: record });
+    assert.equal(r.code, 0, r.stderr);
+    const { argv, env: dockerEnv } = JSON.parse(readFileSync(record, 'utf8'));
+    const pairs = (flag: string) => argv.flatMap((a: string, i: number) => (a === flag ? [argv[i + 1]] : []));
+    assert.deepEqual(pairs('-e').sort(), [...Object.keys(set), 'LOCALSTACK_AUTH_TOKEN'].sort());
+    assert.ok(pairs('-e').every((e: string) => !e.includes('=')), 'by name only');
+    assert.ok(pairs('-v').includes(`${ca}:/etc/localstack/ca/extra-ca-certs.pem:ro`));
+    assert.ok(pairs('-v').includes(`${keys}:/etc/localstack/keys/trusted-keys.json:ro`));
+    assert.equal(dockerEnv.NODE_EXTRA_CA_CERTS, '/etc/localstack/ca/extra-ca-certs.pem');
+    assert.equal(dockerEnv.LICENSE_TRUSTED_KEYS, '/etc/localstack/keys/trusted-keys.json');
+    assert.equal(dockerEnv.API_ENDPOINT, 'https://license.test/v1');
+    const missing = cli(['start'], { ...env, NODE_EXTRA_CA_CERTS: join(dir, 'nope.pem'), DOCKER_CMD: fakeDocker(dir), FAKE_DOCKER_RECORD: join(dir, 'not-run.json') });
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^Error: NODE_EXTRA_CA_CERTS=.*nope\.pem is not a file; fix the path or unset NODE_EXTRA_CA_CERTS\.$/m);
+    assert.ok(!existsSync(join(dir, 'not-run.json')), 'docker is not run');
+  });
+
+  test('creates the volume folder and its cache/ for the image\'s user (uid 10001) before docker runs', { skip: process.getuid?.() !== 0 && !process.env.CI ? 'needs root to chown' : false }, () => {
+    const env = home({ LOCALSTACK_AUTH_TOKEN: generateToken('developer') });
+    const dir = tempDir();
+    const r = cli(['start'], { ...env, DOCKER_CMD: fakeDocker(dir), FAKE_DOCKER_RECORD: join(dir, 'record.json') });
+    assert.equal(r.code, 0, r.stderr);
+    for (const path of [env.LOCALSTACK_VOLUME_DIR, join(env.LOCALSTACK_VOLUME_DIR, 'cache')]) {
+      const st = statSync(path);
+      assert.equal(st.uid, 10001, path);
+      assert.equal(st.mode & 0o777, 0o700, path);
+    }
   });
 
   test('-d detaches and says how to follow the logs; IMAGE_NAME and the exit code of docker', () => {
@@ -212,8 +252,29 @@ describe('localstack status and license show', () => {
     assert.match(cli(['license', 'show'], env).stderr, /cannot be used: expired \(older than 24 h\)/);
     const other = await testKey();
     writeFileSync(join(cache, 'license.json'), serialise(await forge(other, claimsFor(token, Math.floor(Date.now() / 1000))), 'x', new Date()));
-    assert.match(cli(['license', 'show'], env).stderr, /cannot be used: signed by an unknown key/);
+    const foreign = cli(['license', 'show'], env).stderr;
+    assert.match(foreign, /cannot be used: signed by an unknown key .*Check that LICENSE_TRUSTED_KEYS \(now .*trusted-keys\.json\) holds the public keys of the license server that signed it\.$/m);
+    assert.doesNotMatch(foreign, /renew/, 'renewing cannot help with a key that is not trusted');
   });
+});
+
+test('license show warns when the license ends within 14 days, a trial within 3; not earlier', async () => {
+  const token = generateToken('developer');
+  const env = home({ LOCALSTACK_AUTH_TOKEN: token, LICENSE_TRUSTED_KEYS: writeJwks(tempDir(), [key.jwk]) });
+  const cache = join(env.LOCALSTACK_VOLUME_DIR, 'cache');
+  mkdirSync(cache, { recursive: true });
+  const now = Date.now();
+  const show = async (type: 'subscription' | 'trial', daysLeft: number) => {
+    const lic = { id: 'lic-soon', type, plan: 'pro', status: 'ACTIVE', expiresAt: new Date(now + daysLeft * 86_400_000).toISOString() };
+    writeFileSync(join(cache, 'license.json'), serialise(await forge(key, claimsFor(token, Math.floor(now / 1000) - 60, { lic })), 'x', new Date()));
+    const r = cli(['license', 'show'], env);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout;
+  };
+  assert.match(await show('subscription', 10.5), /^Warning: +Your license lic-soon ends in 10 days \(.*\)\. Renew it/m);
+  assert.doesNotMatch(await show('subscription', 20), /Warning/);
+  assert.match(await show('trial', 2.5), /^Warning: +Your trial ends in 2 days/m);
+  assert.doesNotMatch(await show('trial', 5), /Warning/);
 });
 
 test('--help on every command exits 0; an unknown command is a usage error (2)', () => {

@@ -18,6 +18,11 @@ test('booleans are case-insensitive and accept 1/0/true/false; empty means defau
   }
 });
 
+test('LOG_FORMAT is case-insensitive, like ACTIVATE_PRO', () => {
+  for (const value of ['JSON', 'Json', ' json ']) assert.equal(readConfig({ LOG_FORMAT: value }, ctx).logFormat, 'json', value);
+  assert.equal(readConfig({ LOG_FORMAT: 'TEXT' }, ctx).logFormat, 'text');
+});
+
 test('every invalid value is one line naming the variable and what it accepts', () => {
   const cases: [Record<string, string>, string, RegExp][] = [
     [{ ACTIVATE_PRO: 'maybe' }, 'ACTIVATE_PRO', /^ACTIVATE_PRO=maybe is invalid: use 1\/true .* or 0\/false/],
@@ -25,9 +30,12 @@ test('every invalid value is one line naming the variable and what it accepts', 
     [{ ACTIVATION_TIMEOUT: 'abc' }, 'ACTIVATION_TIMEOUT', /^ACTIVATION_TIMEOUT=abc is invalid: use a number of seconds greater than 0/],
     [{ ACTIVATION_TIMEOUT: '0' }, 'ACTIVATION_TIMEOUT', /greater than 0/],
     [{ SHUTDOWN_TIMEOUT: '-1' }, 'SHUTDOWN_TIMEOUT', /^SHUTDOWN_TIMEOUT=-1 is invalid/],
+    [{ SHUTDOWN_TIMEOUT: '1e10' }, 'SHUTDOWN_TIMEOUT', /at most 2147483 /],
+    [{ LICENSE_REFRESH_INTERVAL: '99999999' }, 'LICENSE_REFRESH_INTERVAL', /at most 2147483 /],
     [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT', /use text or json/],
     [{ API_ENDPOINT: 'not a url' }, 'API_ENDPOINT', /use an http\(s\) URL/],
     [{ API_ENDPOINT: 'ftp://x/y' }, 'API_ENDPOINT', /use an http\(s\) URL/],
+    [{ ACTIVATE_PRO: `maybe\n${'x'.repeat(10_000)}` }, 'ACTIVATE_PRO', /^ACTIVATE_PRO=maybe x+… is invalid/],
   ];
   for (const [env, variable, message] of cases) {
     assert.throws(() => readConfig(env, ctx), (error: { variable: string; message: string; code: string }) => {
@@ -35,6 +43,7 @@ test('every invalid value is one line naming the variable and what it accepts', 
       assert.equal(error.variable, variable);
       assert.match(error.message, message);
       assert.ok(!error.message.includes('\n'));
+      assert.ok(error.message.length < 200);
       return true;
     });
   }

@@ -3,7 +3,7 @@ import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generateToken } from '../../src/core/credentials.ts';
-import { baseEnv, cacheDir, childView, run, SHOW_ENV, type Run } from '../helpers/entrypoint.ts';
+import { assertNoSecret as noSecretIn, baseEnv, cacheDir, childView, run, SHOW_ENV, type Run } from '../helpers/entrypoint.ts';
 import { testKey, writeJwks, type TestKey } from '../helpers/keys.ts';
 import { api, fixture, startServer, tempDir, ADMIN_TOKEN, type RunningServer } from '../helpers/server.ts';
 
@@ -28,7 +28,7 @@ function env(extra: Record<string, string | undefined> = {}) {
 }
 
 function assertNoSecret(r: Run): void {
-  for (const secret of secrets()) assert.ok(!(r.stdout + r.stderr).includes(secret), 'a credential appeared in the output');
+  noSecretIn(r.stdout + r.stderr, secrets());
 }
 
 function assertBanner(r: Run, reason: RegExp, options: { activatePro?: boolean } = {}): void {
@@ -66,6 +66,9 @@ describe('online activation', () => {
     assert.match(legacy.stderr, /Warning: LOCALSTACK_API_KEY holds a legacy API key \(.{2}…\); legacy keys are being sunset/);
     assertNoSecret(legacy);
     const quiet = await run(SHOW_ENV, env({ LOCALSTACK_API_KEY: f.legacy, LOG_LICENSE_ISSUES: '0' }));
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.equal(childView(quiet).pro, '1');
+    assert.match(quiet.stderr, /^Successfully activated license /);
     assert.ok(!quiet.stderr.includes('Warning'), 'LOG_LICENSE_ISSUES=0 silences warnings');
   });
 
@@ -86,8 +89,8 @@ describe('every banner reason, exit 55', () => {
     ['both an auth token and an API key', () => ({ LOCALSTACK_AUTH_TOKEN: f.admin, LOCALSTACK_API_KEY: f.legacy }), /Reason: Conflicting credentials: both an auth token \(LOCALSTACK_AUTH_TOKEN\) and an API key/],
     ['_FILE unreadable', () => ({ LOCALSTACK_AUTH_TOKEN_FILE: '/nonexistent/secret' }), /Reason: The credentials file cannot be used: LOCALSTACK_AUTH_TOKEN_FILE names \/nonexistent\/secret, which cannot be read \(ENOENT\)/],
     ['developer token in CI', () => ({ LOCALSTACK_AUTH_TOKEN: f.admin, CI: 'true' }), /Reason: A developer auth token was used in a CI environment\. Use a CI auth token \(lsci-…\)/],
-    ['no license assigned', () => ({ LOCALSTACK_AUTH_TOKEN: f.unlicensed }), /Reason: No license is assigned to you \(No license is assigned to new@acme\.test/],
-    ['license expired', () => ({ LOCALSTACK_AUTH_TOKEN: f.expired }), /Reason: Your license has expired \(The subscription license of workspace Old Co expired at 2025-06-01/],
+    ['no license assigned', () => ({ LOCALSTACK_AUTH_TOKEN: f.unlicensed }), /Reason: No license is assigned to new@acme\.test in workspace Acme\. Ask a workspace admin to assign you a license on the Users & Licenses page \(https:\/\/app\.localstack\.cloud\/workspace\/members\)\.\n/],
+    ['license expired', () => ({ LOCALSTACK_AUTH_TOKEN: f.expired }), /Reason: The subscription license of workspace Old Co expired at 2025-06-01T00:00:00\.000Z\. Renew the license, or ask a workspace admin to, at https:\/\/app\.localstack\.cloud\.\n/],
     ['unexpected server answer', () => ({ LOCALSTACK_AUTH_TOKEN: f.admin, API_ENDPOINT: `${server.url}/wrong-prefix` }), /Reason: The license server gave an unexpected answer \(HTTP 404 request\.not_found/],
   ];
   for (const [name, extra, reason] of cases) {
@@ -109,7 +112,8 @@ describe('every banner reason, exit 55', () => {
       const keys = writeJwks(tempDir(), jwks.keys);
       const down = await run(SHOW_ENV, env({ LOCALSTACK_API_KEY: ff.legacy, API_ENDPOINT: `${s.url}/v1`, LICENSE_TRUSTED_KEYS: keys }));
       assert.equal(down.code, 55);
-      assertBanner(down, new RegExp(`Reason: Legacy API keys are unavailable during a scheduled downtime until ${end.replace(/\./g, '\\.')}`));
+      assertBanner(down, new RegExp(`Reason: Legacy API keys are unavailable during a scheduled downtime until ${end.replace(/\./g, '\\.')}\\. Set LOCALSTACK_AUTH_TOKEN to your auth token \\(https://app\\.localstack\\.cloud/workspace/auth-tokens\\) instead of LOCALSTACK_API_KEY\\.\n`));
+      assert.ok(!down.stderr.split('\n').find((l) => l.startsWith('Reason: '))!.includes('Switch to'), 'the advice is given once');
       await api(s, 'PUT', '/admin/v1/legacy-policy', { token: ADMIN_TOKEN, body: { downtimes: [], sunsetAt: '2020-01-01T00:00:00Z' } });
       const sunset = await run(SHOW_ENV, env({ LOCALSTACK_API_KEY: ff.legacy, API_ENDPOINT: `${s.url}/v1`, LICENSE_TRUSTED_KEYS: keys }));
       assert.equal(sunset.code, 55);
@@ -145,6 +149,7 @@ describe('every banner reason, exit 55', () => {
     assert.ok(failure.banner.startsWith('===============================================\nLicense activation failed! 🔑❌'));
     assert.ok(!Number.isNaN(Date.parse(failure.time)));
     const ok = await run(SHOW_ENV, env({ LOG_FORMAT: 'json', LOCALSTACK_AUTH_TOKEN: f.admin }));
+    assert.equal(ok.code, 0, ok.stderr);
     const success = JSON.parse(ok.stderr.trim());
     assert.equal(success.level, 'info');
     assert.match(success.message, /^Successfully activated license /);
@@ -204,5 +209,47 @@ describe('ACTIVATE_PRO=0 and exit codes', () => {
     assert.match(r.stderr, /License refreshed: .* valid offline until/);
     const cached = JSON.parse(readFileSync(join(e.LICENSE_CACHE_DIR, 'license.json'), 'utf8'));
     assert.ok(Date.now() - Date.parse(cached.activatedAt) < 1800, 'the cache was rewritten by a refresh');
+  });
+});
+
+describe('the front door (issue 9 §3)', () => {
+  test('docker-entrypoint --help goes to the default command without activating: no banner, no 55', async () => {
+    const bin = tempDir();
+    // A stand-in default command on PATH that reports what it got.
+    writeFileSync(join(bin, 'pro-emulator'), '#!/bin/sh\necho "args=$* pro=$PRO_ACTIVATED mode=$LICENSE_MODE file=$LICENSE_FILE"\nexit 3\n', { mode: 0o755 });
+    const e = env({ PATH: `${bin}:${process.env.PATH}`, LICENSE_FILE: '/stale/license.json' });
+    const r = await run(['--help'], e);
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(r.stdout.trim(), 'args=--help pro=0 mode=none file=');
+    assert.ok(!r.stderr.includes('License activation failed'), r.stderr);
+    assert.match(r.stderr, /^usage: docker-entrypoint .*No license is needed for pro-emulator --help\.\n$/);
+    const version = await run(['pro-emulator', '--version'], e);
+    assert.equal(version.code, 3);
+    assert.equal(version.stdout.trim(), 'args=--version pro=0 mode=none file=');
+  });
+
+  test('LOG_FORMAT=JSON is accepted (case-insensitive)', async () => {
+    const r = await run(SHOW_ENV, env({ LOG_FORMAT: 'JSON', LOCALSTACK_AUTH_TOKEN: f.admin }));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stderr.trim()).level, 'info');
+  });
+
+  test('a license ending within 14 days is announced at activation; LOG_LICENSE_ISSUES=0 silences it', async () => {
+    const soon = new Date(Date.now() + 5 * 86_400_000 + 3_600_000).toISOString();
+    const ff = fixture();
+    (ff.seed.workspaces as { license: { expiresAt: string } }[])[0]!.license.expiresAt = soon;
+    const s = await startServer({ seed: ff.seed });
+    try {
+      const keys = writeJwks(tempDir(), (await api(s, 'GET', '/.well-known/jwks.json')).json.keys);
+      const e = env({ LOCALSTACK_AUTH_TOKEN: ff.admin, API_ENDPOINT: `${s.url}/v1`, LICENSE_TRUSTED_KEYS: keys });
+      const r = await run(SHOW_ENV, e);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, new RegExp(`Warning: Your license lic-[\\w-]+ ends in 5 days \\(${soon.replace(/\./g, '\\.')}\\)\\. Renew it`));
+      const quiet = await run(SHOW_ENV, { ...e, LOG_LICENSE_ISSUES: '0' });
+      assert.equal(quiet.code, 0);
+      assert.ok(!quiet.stderr.includes('Warning'), quiet.stderr);
+    } finally {
+      await s.stop();
+    }
   });
 });

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, createServer as createTcpServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { serialise } from '../../src/entrypoint/license-file.ts';
-import { verifyLicense } from '../../src/core/license.ts';
-import { baseEnv, cacheDir, childView, ENTRYPOINT, run, SHOW_ENV, start, waitFor, type Run } from '../helpers/entrypoint.ts';
+import { verifyLicenseFile } from '../../src/core/license.ts';
+import { assertNoSecret, baseEnv, cacheDir, cacheWith as cacheHolding, childView, ENTRYPOINT, listen, nowS, refusedEndpoint, run, SHOW_ENV, start, waitFor, type Run } from '../helpers/entrypoint.ts';
 import { claimsFor, forge, testKey, writeJwks, type TestKey } from '../helpers/keys.ts';
 import { api, fixture, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
+import { canUnshare, has, isRoot, unlessAble } from '../helpers/capabilities.ts';
 
 const f = fixture();
 let server: RunningServer;
@@ -24,10 +24,7 @@ before(async () => {
   key = await testKey();
   const jwks = (await api(server, 'GET', '/.well-known/jwks.json')).json;
   trusted = writeJwks(tempDir(), [...jwks.keys, key.jwk]);
-  const probe = createTcpServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  refused = `http://127.0.0.1:${(probe.address() as { port: number }).port}/v1`;
-  await new Promise((r) => probe.close(r));
+  refused = await refusedEndpoint();
 });
 after(async () => {
   await server.stop();
@@ -37,21 +34,11 @@ function env(extra: Record<string, string | undefined> = {}) {
   return baseEnv({ API_ENDPOINT: `${server.url}/v1`, LICENSE_TRUSTED_KEYS: trusted, LICENSE_CACHE_DIR: cacheDir(), ACTIVATION_TIMEOUT: '5', LOCALSTACK_AUTH_TOKEN: f.admin, ...extra });
 }
 
-function assertNoSecret(r: Run): void {
-  for (const secret of [f.admin, f.member, f.ci]) assert.ok(!(r.stdout + r.stderr).includes(secret), 'a credential appeared in the output');
-}
+const secrets = () => [f.admin, f.member, f.ci, f.legacy];
+const noSecret = (r: Run) => assertNoSecret(r.stdout + r.stderr, secrets());
 
 async function cacheWith(claims: Parameters<typeof forge>[1], signer: TestKey = key): Promise<string> {
-  const dir = cacheDir();
-  writeFileSync(join(dir, 'license.json'), serialise(await forge(signer, claims), 'http://x/v1', new Date()), { mode: 0o600 });
-  return dir;
-}
-
-const nowS = () => Math.floor(Date.now() / 1000);
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return `127.0.0.1:${(server.address() as { port: number }).port}`;
+  return cacheHolding(await forge(signer, claims));
 }
 
 describe('offline fallback', () => {
@@ -66,9 +53,9 @@ describe('offline fallback', () => {
     assert.equal(r.code, 0, r.stderr);
     const path = join(e.LICENSE_CACHE_DIR, 'license.json');
     assert.match(r.stderr, new RegExp(`Successfully activated cached license lic-[\\w-]+:subscription from ${path} 🔑✅`));
-    assert.match(r.stderr, /Warning: the license server could not be reached \(ECONNREFUSED\)/);
+    // The fast offline start: no retry of a refused connection while a license that verifies is at hand.
+    assert.match(r.stderr, /Warning: the license server could not be reached \(ECONNREFUSED\); using the cached license from .* and trying again in the background/);
     assert.deepEqual(childView(r), { pro: '1', mode: 'offline', file: path });
-    assert.ok(r.ms < 3000, `a refused connection reaches the offline path quickly (${r.ms} ms)`);
   });
 
   const refusedCases: [string, (tokenFor: string) => Promise<string>, RegExp][] = [
@@ -92,15 +79,57 @@ describe('offline fallback', () => {
       return dir;
     }, /license\.json: corrupt/],
   ];
-  for (const [name, make, why] of refusedCases) {
-    test(`server unreachable and ${name}: banner names the cause, exit 55`, async () => {
-      const r = await run(SHOW_ENV, env({ API_ENDPOINT: refused, LICENSE_CACHE_DIR: await make(f.admin) }));
-      assert.equal(r.code, 55, r.stderr);
-      assertNoSecret(r);
-      assert.match(r.stderr, /Reason: The license server could not be reached and no usable cached license was found: ECONNREFUSED; /);
-      assert.match(r.stderr, why);
+  // Independent (each its own cache folder), and each waits out the full retry policy: run side by side.
+  describe('server unreachable, no usable cache', { concurrency: true }, () => {
+    for (const [name, make, why] of refusedCases) {
+      test(`server unreachable and ${name}: banner names the cause, exit 55`, async () => {
+        const r = await run(SHOW_ENV, env({ API_ENDPOINT: refused, LICENSE_CACHE_DIR: await make(f.admin) }));
+        assert.equal(r.code, 55, r.stderr);
+        noSecret(r);
+        assert.match(r.stderr, /Reason: The license server could not be reached and no usable cached license was found: ECONNREFUSED; /);
+        assert.match(r.stderr, why);
+      });
+    }
+  });
+
+  test('item 5: a forged cache file issued ten years ahead never becomes LICENSE_FILE; the cache is repaired', async () => {
+    const dir = await cacheWith(claimsFor(f.admin, nowS() + 3650 * 86_400), await testKey());
+    const r = await run(SHOW_ENV, env({ LICENSE_CACHE_DIR: dir }));
+    assert.equal(r.code, 0, r.stderr);
+    const view = childView(r);
+    assert.deepEqual(view, { pro: '1', mode: 'online', file: join(dir, 'license.json') });
+    await verifyLicenseFile(view.file, { keys: trusted, credential: f.admin });
+  });
+
+  test('after an offline start the background refresh comes soon and rewrites the very file LICENSE_FILE names', async () => {
+    // A real TCP relay in front of the real server: down (connections dropped) at the start, up a moment later.
+    let up = false;
+    const relay = createTcpServer((client) => {
+      if (!up) return client.destroy();
+      const upstream = connect(server.port, '127.0.0.1', () => client.pipe(upstream).pipe(client));
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
     });
-  }
+    const host = await listen(relay);
+    try {
+      const old = await forge(key, claimsFor(f.admin, nowS() - 600));
+      const dir = cacheHolding(old);
+      // The command prints the license its file holds at the start, and again 2.5 s later.
+      const show = 'node -e "console.log(JSON.parse(require(\'fs\').readFileSync(process.env.LICENSE_FILE)).license)"';
+      const s = start(['sh', '-c', `${show}; sleep 2.5; ${show}`], env({ API_ENDPOINT: `http://${host}/v1`, LICENSE_CACHE_DIR: dir, LICENSE_REFRESH_INTERVAL: '1', ACTIVATION_TIMEOUT: '2' }));
+      await waitFor(() => s.output().includes('Successfully activated cached license'));
+      up = true;
+      const r = await s.done;
+      assert.equal(r.code, 0, r.stderr);
+      const [first, second] = r.stdout.trim().split('\n');
+      assert.equal(first, old);
+      assert.notEqual(second, old, `the file was refreshed: ${r.stderr}`);
+      await verifyLicenseFile(join(dir, 'license.json'), { keys: trusted, credential: f.admin });
+      assert.match(r.stderr, new RegExp(`License refreshed: .* \\(${join(dir, 'license.json')}\\)`));
+    } finally {
+      relay.close();
+    }
+  });
 
   test('a definitive refusal never falls back to the cache (a rotated token stops working)', async () => {
     const ff = fixture();
@@ -118,18 +147,20 @@ describe('offline fallback', () => {
     }
   });
 
-  test('a port that accepts and never answers ends within ACTIVATION_TIMEOUT + 1 s and falls back', async () => {
+  test('a port that accepts and never answers: the budget ends it, with an answer in words, then the cache', { timeout: 20_000 }, async () => {
     const sockets: Socket[] = [];
     const silent = createTcpServer((s) => sockets.push(s));
-    const host = await listen(silent as unknown as Server);
+    const host = await listen(silent);
     try {
       const dir = await cacheWith(claimsFor(f.admin, nowS() - 60));
       const r = await run(SHOW_ENV, env({ API_ENDPOINT: `http://${host}/v1`, ACTIVATION_TIMEOUT: '2', LICENSE_CACHE_DIR: dir }));
       assert.equal(r.code, 0, r.stderr);
       assert.equal(childView(r).mode, 'offline');
-      assert.match(r.stderr, /no answer within 2 s|gave up after 2 s/);
-      assert.ok(r.ms < 3000 + 500, `took ${r.ms} ms`);
-      assert.ok(r.ms > 1900, `waited the budget (${r.ms} ms)`);
+      assert.match(r.stderr, /Warning: the license server could not be reached \(no answer within 2 s\)/);
+      assert.ok(!r.stderr.includes('UND_ERR'), r.stderr);
+      // Not a speed check: a lower bound proves the budget was waited out rather than cut short.
+      assert.ok(r.ms >= 1900, `waited the budget (${r.ms} ms)`);
+      assert.ok(sockets.length >= 2, 'a silent attempt leaves room for another within the budget');
     } finally {
       for (const s of sockets) s.destroy();
       silent.close();
@@ -181,7 +212,6 @@ describe('offline fallback', () => {
       const r = await run(SHOW_ENV, env({ API_ENDPOINT: `http://${host}/v1`, LICENSE_CACHE_DIR: dir, ACTIVATION_TIMEOUT: '5' }));
       assert.equal(r.code, 0, r.stderr);
       assert.equal(hits, 1);
-      assert.ok(r.ms < 2000, `offline at once (${r.ms} ms)`);
       const r2 = await run(SHOW_ENV, env({ API_ENDPOINT: `http://${brokenHost}/v1`, LICENSE_CACHE_DIR: dir, ACTIVATION_TIMEOUT: '5' }));
       assert.equal(r2.code, 0, r2.stderr);
       assert.equal(failing, 4);
@@ -247,7 +277,7 @@ describe('offline fallback', () => {
     }
   });
 
-  test('NODE_EXTRA_CA_CERTS: a TLS-intercepting proxy with its own CA in front of the real server is trusted', async () => {
+  test('NODE_EXTRA_CA_CERTS: a TLS-intercepting proxy with its own CA in front of the real server is trusted, directly and through HTTPS_PROXY', async () => {
     const dir = tempDir();
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
     const terminator = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, async (req, res) => {
@@ -261,12 +291,35 @@ describe('offline fallback', () => {
       const r = await run(SHOW_ENV, env({ API_ENDPOINT: `https://${host}/v1`, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') }));
       assert.equal(r.code, 0, r.stderr);
       assert.equal(childView(r).mode, 'online');
+      // The same HTTPS endpoint through HTTPS_PROXY: a CONNECT tunnel (undici's connect(), loaded by path).
+      const tunnels: string[] = [];
+      const proxy = createHttpServer((_req, res) => res.writeHead(405).end());
+      proxy.on('connect', (req, client: Socket, head) => {
+        tunnels.push(req.url!);
+        const [h, p] = req.url!.split(':');
+        const upstream = connect(Number(p), h, () => {
+          client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+          upstream.write(head);
+          upstream.pipe(client).pipe(upstream);
+        });
+        upstream.on('error', () => client.destroy());
+        client.on('error', () => upstream.destroy());
+      });
+      const proxyHost = await listen(proxy);
+      try {
+        const viaProxy = await run(SHOW_ENV, env({ API_ENDPOINT: `https://${host}/v1`, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'), HTTPS_PROXY: `http://${proxyHost}` }));
+        assert.equal(viaProxy.code, 0, viaProxy.stderr);
+        assert.equal(childView(viaProxy).mode, 'online');
+        assert.deepEqual(tunnels, [host]);
+      } finally {
+        proxy.close();
+      }
     } finally {
       terminator.close();
     }
   });
 
-  test('unshare --net: a machine without network activates from the cache', { skip: !canUnshare('--net') }, async () => {
+  test('unshare --net: a machine without network activates from the cache', { skip: unlessAble(canUnshare('--net'), 'unshare --net') }, async () => {
     const e = env({ LOCALSTACK_AUTH_TOKEN: f.member });
     assert.equal((await run(SHOW_ENV, e)).code, 0);
     const r = await run(['--net', ENTRYPOINT, ...SHOW_ENV], e, { command: 'unshare' });
@@ -278,9 +331,6 @@ describe('offline fallback', () => {
   });
 });
 
-function canUnshare(flag: string): boolean {
-  return spawnSync('unshare', [flag, 'true']).status === 0;
-}
 
 describe('the cache under contention', () => {
   test('20 entrypoints sharing one cache folder: all start, one valid file, no leftovers', async () => {
@@ -288,7 +338,7 @@ describe('the cache under contention', () => {
     const runs = await Promise.all(Array.from({ length: 20 }, () => run(SHOW_ENV, env({ LICENSE_CACHE_DIR: dir }))));
     for (const r of runs) assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(readdirSync(dir), ['license.json']);
-    await verifyLicense(join(dir, 'license.json'), { keys: trusted, credential: f.admin });
+    await verifyLicenseFile(join(dir, 'license.json'), { keys: trusted, credential: f.admin });
   });
 
   test('a stale lock left by a killed process is taken over', async () => {
@@ -303,7 +353,7 @@ describe('the cache under contention', () => {
     assert.ok(!existsSync(lock), 'the lock was released');
   });
 
-  test('a read-only cache folder is a warning; the license goes to a private temporary file', { skip: !canUnshare('--mount') }, async () => {
+  test('a read-only cache folder is a warning; the license goes to a private temporary file', { skip: unlessAble(canUnshare('--mount'), 'unshare --mount') }, async () => {
     const dir = cacheDir();
     const e = env({ LICENSE_CACHE_DIR: dir });
     const script = `mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"`;
@@ -314,6 +364,29 @@ describe('the cache under contention', () => {
     assert.equal(view.mode, 'online');
     assert.ok(view.file.startsWith(e.TMPDIR), view.file);
     assert.ok(!existsSync(join(dir, 'license.json')));
+  });
+});
+
+describe('a cache folder this user may not write', () => {
+  test('EACCES (run as nobody): the temporary file at once, with a warning', { timeout: 15_000, skip: unlessAble(isRoot && has('setpriv', '--version'), 'root and setpriv') }, async () => {
+    const base = tempDir();
+    chmodSync(base, 0o755);
+    const cache = join(base, 'cache');
+    mkdirSync(cache, { mode: 0o755 });
+    const tmp = join(base, 'tmp');
+    mkdirSync(tmp);
+    chmodSync(tmp, 0o1777);
+    const keys = join(base, 'keys.json');
+    writeFileSync(keys, readFileSync(trusted));
+    chmodSync(keys, 0o644);
+    const e = env({ LICENSE_CACHE_DIR: cache, LICENSE_TRUSTED_KEYS: keys, TMPDIR: tmp, HOME: tmp });
+    const r = await run(['--reuid=65534', '--regid=65534', '--clear-groups', ENTRYPOINT, ...SHOW_ENV], e, { command: 'setpriv' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Warning: cannot write the license cache in .* \(EACCES\); using .*license\.json for this container only/);
+    const view = childView(r);
+    assert.equal(view.mode, 'online');
+    assert.ok(view.file.startsWith(tmp), view.file);
+    assert.deepEqual(readdirSync(cache), []);
   });
 });
 
@@ -345,29 +418,51 @@ describe('signals', () => {
     s.child.kill('SIGTERM');
     const r = await s.done;
     assert.equal(r.code, 137);
-    assert.ok(Date.now() - t0 >= 900 && Date.now() - t0 < 3000, `${Date.now() - t0} ms`);
+    assert.ok(Date.now() - t0 >= 900, `SIGKILL came only after SHUTDOWN_TIMEOUT (${Date.now() - t0} ms)`);
   });
 
-  test('a signal during activation aborts it within a second: exit 128 + n', async () => {
+  // ACTIVATION_TIMEOUT=30 and a 10 s test timeout: finishing at all proves the signal, not the budget, ended it.
+  test('a signal during activation aborts it: exit 128 + n', { timeout: 10_000 }, async () => {
     const sockets: Socket[] = [];
     const silent = createTcpServer((sock) => sockets.push(sock));
-    const host = await listen(silent as unknown as Server);
+    const host = await listen(silent);
     try {
       const s = start(SHOW_ENV, env({ API_ENDPOINT: `http://${host}/v1`, ACTIVATION_TIMEOUT: '30' }));
       await waitFor(() => sockets.length > 0);
-      const t0 = Date.now();
       s.child.kill('SIGINT');
       const r = await s.done;
       assert.equal(r.code, 130);
       assert.equal(r.stdout, '', 'the command never started');
-      assert.ok(Date.now() - t0 < 1000, `${Date.now() - t0} ms`);
     } finally {
       for (const sock of sockets) sock.destroy();
       silent.close();
     }
   });
 
-  test('tini as PID 1 in a new PID namespace: SIGTERM reaches the command and the code comes back', { skip: !canUnshare('--pid') || spawnSync('tini', ['--version']).status !== 0 }, async () => {
+  const orphans = [
+    'sh', '-c',
+    // Five orphans: each inner shell exits at once, its sleep is re-parented to PID 1 and exits 0.2 s later.
+    'for i in 1 2 3 4 5; do sh -c "sleep 0.2 &"; done; sleep 1; z=0; for f in /proc/[0-9]*/stat; do set -- $(cat "$f" 2>/dev/null); [ "$3" = Z ] && z=$((z+1)); done; echo "zombies=$z"',
+  ];
+
+  test('item 10: run as PID 1 without an init, the entrypoint hands PID 1 to tini and orphans are reaped', { skip: unlessAble(canUnshare('--pid', '--fork', '--mount-proc') && has('tini'), 'unshare --pid and tini') }, async () => {
+    const r = await run(['--pid', '--fork', '--mount-proc', ENTRYPOINT, ...orphans], env(), { command: 'unshare' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^zombies=0$/m);
+    assert.ok(!r.stderr.includes('without an init'), r.stderr);
+  });
+
+  test('item 10: as PID 1 with no init to be found, it says so loudly (and the orphans indeed stay zombies)', { skip: unlessAble(canUnshare('--pid', '--fork', '--mount-proc'), 'unshare --pid') }, async () => {
+    const bin = tempDir();
+    for (const tool of ['sh', 'sleep', 'cat']) symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const r = await run(['--pid', '--fork', '--mount-proc', ENTRYPOINT, ...orphans], { ...env(), PATH: bin }, { command: execFileSync('sh', ['-c', 'command -v unshare'], { encoding: 'utf8' }).trim() });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Warning: docker-entrypoint runs as PID 1 without an init: orphaned processes will not be reaped\. Run the container with --init, or install tini/);
+    assert.match(r.stdout, /^zombies=5$/m, 'the test sees zombies when nobody reaps them');
+  });
+
+  test('tini as PID 1 in a new PID namespace: SIGTERM reaches the command and the code comes back', { skip: unlessAble(canUnshare('--pid', '--fork') && has('tini'), 'unshare --pid and tini') }, async () => {
     const s = start(['--pid', '--fork', '--mount-proc', 'tini', '--', ENTRYPOINT, ...trapTerm], env(), { command: 'unshare' });
     await waitFor(() => s.output().includes('ready'));
     const tini = execFileSync('pgrep', ['-P', String(s.child.pid), '-x', 'tini'], { encoding: 'utf8' }).trim();

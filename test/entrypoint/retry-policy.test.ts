@@ -1,50 +1,32 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { classifyAnswer, describeNetworkError, isTlsError, parseRetryAfter } from '../../src/entrypoint/retry-policy.ts';
-import { refreshDelay } from '../../src/entrypoint/refresh.ts';
+import { attemptTimeout, nextDelay } from '../../src/entrypoint/retry-policy.ts';
 
-const err = (code: string, message = 'x') => ({ error: { code, message } });
+const server = { connection: false, fallbackAtHand: false };
 
-test('section 4: each answer maps to its reaction', () => {
-  assert.deepEqual(classifyAnswer(200, { license: 'a.b.c' }, undefined, 0), { kind: 'license', jws: 'a.b.c' });
-  assert.equal(classifyAnswer(200, {}, undefined, 0).kind, 'definitive');
-  const definitive: [number, string, string][] = [
-    [400, 'licensing.credentials.format', 'credentials.malformed'],
-    [401, 'licensing.credentials.invalid', 'credentials.invalid'],
-    [403, 'licensing.credentials.ci_token_required', 'credentials.ci_token_required'],
-    [403, 'licensing.license.not_found', 'license.not_found'],
-    [403, 'licensing.license.expired', 'license.expired'],
-    [403, 'licensing.legacy_key.downtime', 'legacy_key.downtime'],
-    [403, 'licensing.legacy_key.sunset', 'legacy_key.sunset'],
-    [404, 'request.not_found', 'server.unexpected'],
-  ];
-  for (const [status, code, reason] of definitive) {
-    const answer = classifyAnswer(status, err(code, 'why'), undefined, 0);
-    assert.equal(answer.kind, 'definitive');
-    assert.equal(answer.kind === 'definitive' && answer.reason.code, reason, code);
-  }
-  assert.deepEqual(classifyAnswer(429, err('licensing.rate_limited'), '3', 0), { kind: 'retryable', detail: 'HTTP 429 licensing.rate_limited', retryAfterMs: 3000 });
-  assert.deepEqual(classifyAnswer(503, undefined, undefined, 0), { kind: 'retryable', detail: 'HTTP 503', retryAfterMs: undefined });
-  assert.equal(classifyAnswer(502, 'gateway html', '1', 0).kind, 'retryable');
+test('at most 4 attempts; backoff from ~100 ms doubling, with jitter', () => {
+  assert.equal(nextDelay(server, 1, 10_000, 0), 100);
+  assert.equal(nextDelay(server, 1, 10_000, 0.999), 200);
+  assert.equal(nextDelay(server, 2, 10_000, 0), 200);
+  assert.equal(nextDelay(server, 3, 10_000, 0), 400);
+  assert.equal(nextDelay(server, 4, 10_000, 0), undefined);
 });
 
-test('Retry-After in seconds or as an HTTP date', () => {
-  assert.equal(parseRetryAfter('2', 0), 2000);
-  assert.equal(parseRetryAfter('Wed, 21 Oct 2015 07:28:05 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT')), 5000);
-  assert.equal(parseRetryAfter('Wed, 21 Oct 2015 07:28:05 GMT', Date.parse('Wed, 21 Oct 2015 08:00:00 GMT')), 0);
-  assert.equal(parseRetryAfter('soon', 0), undefined);
-  assert.equal(parseRetryAfter(undefined, 0), undefined);
+test('Retry-After is honoured, but never past the budget', () => {
+  assert.equal(nextDelay({ ...server, retryAfterMs: 1000 }, 1, 10_000, 0), 1000);
+  assert.equal(nextDelay({ ...server, retryAfterMs: 0 }, 1, 10_000, 0), 100, 'never sooner than the backoff');
+  assert.equal(nextDelay({ ...server, retryAfterMs: 120_000 }, 1, 10_000, 0), undefined);
+  assert.equal(nextDelay(server, 1, 50, 0), undefined, 'a wait that outlasts the budget stops');
 });
 
-test('TLS errors are recognised through the cause chain', () => {
-  assert.ok(isTlsError({ message: 'fetch failed', cause: { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' } }));
-  assert.ok(isTlsError({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' }));
-  assert.ok(!isTlsError({ code: 'ECONNREFUSED' }));
-  assert.equal(describeNetworkError({ code: 'UND_ERR_CONNECT', cause: { code: 'ECONNREFUSED' } }), 'ECONNREFUSED');
+test('fast offline start: a missing server with a usable cache stops at once; without a cache the full policy', () => {
+  assert.equal(nextDelay({ connection: true, fallbackAtHand: true }, 1, 10_000, 0), undefined);
+  assert.equal(nextDelay({ connection: true, fallbackAtHand: false }, 1, 10_000, 0), 100);
+  assert.equal(nextDelay({ connection: false, fallbackAtHand: true }, 1, 10_000, 0), 100, 'a 5xx with a cache still retries');
 });
 
-test('refresh jitter stays within ±10 %', () => {
-  assert.equal(refreshDelay(1000, 0), 900);
-  assert.equal(refreshDelay(1000, 1), 1100);
-  assert.equal(refreshDelay(1000, 0.5), 1000);
+test('one attempt may take half of what is left, at least 1 s, never more than is left', () => {
+  assert.equal(attemptTimeout(10_000), 5_000);
+  assert.equal(attemptTimeout(1_500), 1_000);
+  assert.equal(attemptTimeout(400), 400);
 });

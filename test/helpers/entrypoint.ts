@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
+import { serialise } from '../../src/core/cache-file.ts';
 import { ROOT } from './paths.ts';
 import { tempDir } from './server.ts';
 
@@ -64,4 +66,34 @@ export async function waitFor(predicate: () => boolean, ms = 10_000): Promise<vo
     if (Date.now() > until) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Fails when any of the secrets appears in the text: no credential in any output. */
+export function assertNoSecret(text: string, secrets: readonly string[]): void {
+  for (const secret of secrets) {
+    if (text.includes(secret)) throw new Error(`a credential (${secret.slice(0, 5)}…) appeared in the output`);
+  }
+}
+
+export const nowS = () => Math.floor(Date.now() / 1000);
+
+/** Listens on a free loopback port; returns host:port. */
+export async function listen(server: { listen: (port: number, host: string, cb: () => void) => unknown; address: () => unknown }): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+/** An endpoint where nothing listens: connections are refused at once. */
+export async function refusedEndpoint(): Promise<string> {
+  const probe = createTcpServer();
+  const host = await listen(probe);
+  await new Promise((r) => probe.close(r));
+  return `http://${host}/v1`;
+}
+
+/** A cache folder holding license.json with the given JWS (mode 0600). */
+export function cacheWith(jws: string, endpoint = 'http://x/v1'): string {
+  const dir = cacheDir();
+  writeFileSync(join(dir, 'license.json'), serialise(jws, endpoint, new Date()), { mode: 0o600 });
+  return dir;
 }

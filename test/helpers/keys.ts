@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { OFFLINE_VALIDITY_S } from '../../src/core/constants.ts';
 import { credentialBinding } from '../../src/core/credentials.ts';
 import { signLicense, type LicenseClaims } from '../../src/core/license.ts';
@@ -36,4 +36,11 @@ export function claimsFor(credential: string, iatSeconds: number, over: Partial<
 
 export async function forge(key: TestKey, claims: LicenseClaims): Promise<string> {
   return signLicense(claims, key);
+}
+
+/** A validly signed JWS whose payload is any text (null, an array, garbage): what a broken server could sign. */
+export async function signRaw(key: TestKey, payload: string, header: Record<string, unknown> = {}): Promise<string> {
+  return new CompactSign(new TextEncoder().encode(payload))
+    .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'license+jwt', ...header })
+    .sign(key.privateKey);
 }

@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { podmanEnv } from '../../scripts/image/podman.ts';
 
-export const IMAGE = 'localstack/localstack-pro';
+/** The image under test: the one `npm run test:image` builds, or IMAGE_NAME (as for `localstack start`). */
+export const IMAGE = process.env.IMAGE_NAME || 'localstack/localstack-pro';
 /** The host's 127.0.0.1 as a container sees it (slirp4netns with allow_host_loopback, containers/containers.conf). */
 export const HOST_FROM_CONTAINER = '10.0.2.2';
 export const IMAGE_UID = 10001;
@@ -29,7 +30,7 @@ export async function podman(args: string[], options: { env?: NodeJS.ProcessEnv;
 const created = { containers: new Set<string>(), volumes: new Set<string>() };
 // A failed test must not leave containers or volumes behind.
 process.on('exit', () => {
-  for (const name of created.containers) spawnSync('podman', ['rm', '-f', '-t', '0', name], { env: podmanEnv(), stdio: 'ignore' });
+  for (const name of created.containers) spawnSync('podman', ['rm', '-f', '-v', '-t', '0', name], { env: podmanEnv(), stdio: 'ignore' });
   for (const name of created.volumes) spawnSync('podman', ['volume', 'rm', '-f', name], { env: podmanEnv(), stdio: 'ignore' });
 });
 
@@ -116,7 +117,7 @@ export class Container {
   }
 
   async remove(): Promise<void> {
-    await podman(['rm', '-f', '-t', '0', this.name]);
+    await podman(['rm', '-f', '-v', '-t', '0', this.name]);
     created.containers.delete(this.name);
   }
 }

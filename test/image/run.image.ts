@@ -102,7 +102,10 @@ describe('docker run IMAGE --flag', () => {
   test('a first argument that starts with - goes to the default command: --help is pro-emulator --help', async () => {
     const r = await podman(['run', '--rm', '-e', 'ACTIVATE_PRO=0', '-e', 'LOG_LICENSE_ISSUES=0', IMAGE, '--help']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^usage: pro-emulator \[--help\] \[--version\]/);
+    assert.match(r.stdout, /^usage: pro-emulator \[--help\] \[--version\]$/m);
+    const version = await podman(['run', '--rm', '-e', 'ACTIVATE_PRO=0', '-e', 'LOG_LICENSE_ISSUES=0', IMAGE, '--version']);
+    assert.equal(version.code, 0, version.stderr);
+    assert.match(version.stdout, /^\d+\.\d+\.\d+$/m);
   });
 
   test('a command that does not start with - replaces the default one', async () => {

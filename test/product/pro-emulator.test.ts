@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { generateToken } from '../../src/core/credentials.ts';
-import { serialise } from '../../src/entrypoint/license-file.ts';
+import { serialise } from '../../src/core/cache-file.ts';
 import { healthOf } from '../../src/product/health.ts';
 import { baseEnv, start } from '../helpers/entrypoint.ts';
 import { claimsFor, forge, testKey, writeJwks, type TestKey } from '../helpers/keys.ts';

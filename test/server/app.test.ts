@@ -297,3 +297,21 @@ describe('robustness', () => {
   });
 });
 
+
+describe('seeded trials', () => {
+  test('a seeded trial without a plan is accepted and activates with every Pro feature', async () => {
+    const token = fixture().admin;
+    const s = await startApp({
+      seed: { workspaces: [{ id: 'ws-t', name: 'Trial', license: { type: 'trial' }, members: [{ email: 't@t.test', role: 'owner', licensed: true, authToken: token }] }] },
+    });
+    try {
+      const res = await activateVia(s, token);
+      assert.equal(res.status, 200, res.text);
+      const claims = JSON.parse(Buffer.from(res.json.license.split('.')[1], 'base64url').toString());
+      assert.equal(claims.lic.type, 'trial');
+      assert.ok(claims.features.includes('xray') && claims.features.includes('athena'));
+    } finally {
+      await s.close();
+    }
+  });
+});

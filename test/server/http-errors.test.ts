@@ -67,6 +67,13 @@ describe("Node's HTTP layer answers in the error shape", () => {
   }
 });
 
+test('a credential in the URL is not echoed in the 404 (masked like everywhere else)', async () => {
+  const res = await api(server, 'GET', `/v1/${f.ci}/x?token=${f.admin}`);
+  assert.equal(res.status, 404);
+  assert.ok(!res.text.includes(f.ci) && !res.text.includes(f.admin), res.text);
+  assert.match(res.json.error.message, /lsci-.{4}…/);
+});
+
 describe('content types and empty bodies', () => {
   test('text/plain and form bodies get 415 like any type that is not JSON', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {

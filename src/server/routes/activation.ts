@@ -2,16 +2,16 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { hashCredential, parseCredential, type Credential } from '../../core/credentials.ts';
 import { CredentialError } from '../../core/errors.ts';
-import type { Principal } from '../accounts.ts';
+import type { EffectiveLicense, Principal } from '../accounts.ts';
 import { decideActivation } from '../activation.ts';
 import { ApiError } from '../errors.ts';
-import { ActivateBody } from '../schemas.ts';
+import { ActivateBody, Activated } from '../schemas.ts';
 import { bearer, type RouteContext } from './context.ts';
 
 /** POST /v1/license/activate (section 4): who asks is settled before the body is read. */
 export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
   const { accounts, keys, limiter, clock } = ctx;
-  const callers = new WeakMap<FastifyRequest, { credential: Credential; principal: Principal }>();
+  const callers = new WeakMap<FastifyRequest, { credential: Credential; principal: Principal; license: EffectiveLicense }>();
 
   app.addHook('onRequest', async (request) => {
     const value = bearer(request);
@@ -23,21 +23,22 @@ export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
       if (cause instanceof CredentialError) throw new ApiError(400, 'licensing.credentials.format', cause.message, { cause });
       throw cause;
     }
-    const wait = await limiter.hit(hashCredential(value), clock().getTime());
+    const hash = hashCredential(value);
+    const wait = await limiter.hit(hash, clock().getTime());
     if (wait > 0) {
       throw new ApiError(429, 'licensing.rate_limited', `too many activations with this credential; retry in ${wait} s`, { headers: { 'retry-after': String(wait) } });
     }
-    const principal = await accounts.resolve(credential);
-    if (!principal) throw new ApiError(401, 'licensing.credentials.invalid', 'the credentials are unknown, rotated or deleted');
-    callers.set(request, { credential, principal });
+    const caller = await accounts.identify(credential, hash);
+    if (!caller) throw new ApiError(401, 'licensing.credentials.invalid', 'the credentials are unknown, rotated or deleted');
+    callers.set(request, { credential, ...caller });
   });
 
-  app.post('/v1/license/activate', { schema: { body: ActivateBody } }, async (request) => {
-    const { credential, principal } = callers.get(request)!;
+  app.post('/v1/license/activate', { schema: { body: ActivateBody, response: { 200: Activated } } }, async (request) => {
+    const { credential, principal, license: effective } = callers.get(request)!;
     const now = clock();
     const body = request.body;
     const claims = decideActivation({
-      credential, principal, license: await accounts.effectiveLicense(principal.workspace),
+      credential, principal, license: effective,
       policy: principal.kind === 'legacy' ? await accounts.legacyPolicy() : undefined,
       request: body, issuer: ctx.issuer(), now,
     });

@@ -1,15 +1,23 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { BAKED_LICENSE, LICENSE_FILE_NAME, MOUNTED_LICENSE } from '../core/constants.ts';
-import { LicenseError } from '../core/errors.ts';
-import { verifyLicense, type Jwks, type VerifiedLicense } from '../core/license.ts';
+import { BAKED_LICENSE, LICENSE_FILE_NAME, MOUNTED_LICENSE } from './constants.ts';
+import { LicenseError } from './errors.ts';
+import { verifyLicenseFile, type Jwks, type VerifiedLicense } from './license.ts';
 
+/** A license file found offline: verified, or rejected with the verifier's code. Only a verified one is ever used. */
 export type Candidate =
   | { path: string; verified: VerifiedLicense }
   | { path: string; rejected: { code: string; message: string } };
 
+export type VerifiedCandidate = Extract<Candidate, { verified: unknown }>;
+
+export interface CandidatePaths {
+  mounted: string;
+  baked: string;
+}
+
 /** Section 5's order: mounted by `localstack start`, the cache, baked into the image. */
-export function candidatePaths(cacheDir: string, paths = { mounted: MOUNTED_LICENSE, baked: BAKED_LICENSE }): string[] {
+export function candidatePaths(cacheDir: string, paths: CandidatePaths = { mounted: MOUNTED_LICENSE, baked: BAKED_LICENSE }): string[] {
   return [paths.mounted, join(cacheDir, LICENSE_FILE_NAME), paths.baked];
 }
 
@@ -22,6 +30,7 @@ const WHY: Record<string, string> = {
   'license.unknown_key': 'signed by an unknown key',
   'license.clock_rolled_back': 'issued in the future: the system clock is behind (rolled back)',
   'license.corrupt': 'corrupt',
+  'license.too_large': 'too large to be a license',
   'license.unreadable': 'unreadable',
   'license.audience': 'for another product',
   'license.inactive': 'the license itself has ended',
@@ -31,28 +40,28 @@ export function describeRejection(code: string): string {
   return WHY[code] ?? code;
 }
 
-/** Picks the newest verified candidate; undefined when none verified. */
-export function chooseNewest(candidates: Candidate[]): { path: string; verified: VerifiedLicense } | undefined {
-  let best: { path: string; verified: VerifiedLicense } | undefined;
+/** The newest verified candidate; undefined when none verified. */
+export function chooseNewest(candidates: Candidate[]): VerifiedCandidate | undefined {
+  let best: VerifiedCandidate | undefined;
   for (const c of candidates) {
     if ('verified' in c && (!best || c.verified.claims.iat > best.verified.claims.iat)) best = c;
   }
   return best;
 }
 
-/** Summarises why no candidate was usable, one clause per file found. */
+/** Why no candidate was usable, one clause per file found. */
 export function summariseRejections(candidates: Candidate[]): string {
   const rejected = candidates.filter((c): c is Extract<Candidate, { rejected: unknown }> => 'rejected' in c);
   if (rejected.length === 0) return 'no cached license exists';
   return rejected.map((c) => `${c.path}: ${describeRejection(c.rejected.code)}`).join('; ');
 }
 
-/** Verifies every existing candidate file; a corrupt or foreign file is a rejection, never a crash. */
+/** Verifies every existing candidate file; a corrupt, huge or foreign file is a rejection, never a crash. */
 export async function readCandidates(paths: string[], options: { keys: Jwks | string; credential?: string; now: Date }): Promise<Candidate[]> {
   const found = paths.filter((p) => existsSync(p));
   return Promise.all(found.map(async (path): Promise<Candidate> => {
     try {
-      return { path, verified: await verifyLicense(path, options) };
+      return { path, verified: await verifyLicenseFile(path, options) };
     } catch (error) {
       if (error instanceof LicenseError) return { path, rejected: { code: error.code, message: error.message } };
       return { path, rejected: { code: 'license.unreadable', message: String(error) } };

@@ -1,0 +1,20 @@
+import { PRODUCT } from './constants.ts';
+import { VERSION } from './version.ts';
+
+/** The JSON body of POST /license/activate (section 4), shared by the client and the server. */
+export interface ActivationBody {
+  product: string;
+  version: string;
+  ci: boolean;
+  ciProvider: string | null;
+  machineId: string;
+}
+
+export interface CiEnvironment {
+  isCI: boolean;
+  name: string | null;
+}
+
+export function activationBody(ci: CiEnvironment, machineId: string): ActivationBody {
+  return { product: PRODUCT, version: VERSION, ci: ci.isCI, ciProvider: ci.name, machineId };
+}

@@ -1,0 +1,95 @@
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ApiError, StoreError } from '../errors.ts';
+import { SqliteStore } from '../sqlite-store.ts';
+import type { Store } from '../store.ts';
+import { ASSETS } from './assets.ts';
+import { CONSOLE } from './constants.ts';
+import { Console, html, type ConsoleOptions } from './context.ts';
+import { SqliteConsoleStore, type ConsoleStore } from './store.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { authRoutes } from './routes/auth.ts';
+import { licenseRoutes } from './routes/license.ts';
+import { memberRoutes } from './routes/members.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+import { failurePage } from './views/failure-page.ts';
+
+export type { ConsoleOptions } from './context.ts';
+export type { ConsoleStore } from './store.ts';
+
+/** The console's tables beside the server's: on SQLite, same file, writes queued with the store's own. Undefined for a backend without them yet. */
+export function consoleStoreFor(store: Store): ConsoleStore | undefined {
+  if (store instanceof SqliteStore) return new SqliteConsoleStore(store.db, (fn) => store.write(fn));
+  return undefined;
+}
+
+const CSP = {
+  defaultSrc: ["'none'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'"], connectSrc: ["'self'"],
+  formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"],
+};
+
+/** The failures a reader can meet, said as a page. */
+function failureOf(error: FastifyError & { status?: number }): { status: number; title: string; message: string; retryAfter?: number } {
+  if (error instanceof StoreError) {
+    return error.transient
+      ? { status: 503, title: 'The server is busy', message: `Nothing was saved. Try again in ${error.retryAfterS} second${error.retryAfterS === 1 ? '' : 's'}.`, retryAfter: error.retryAfterS }
+      : { status: 503, title: 'The server cannot save right now', message: `Nothing was saved (${error.code}). The operator has been told in the server's log; try again later.`, retryAfter: error.retryAfterS };
+  }
+  if (error.code?.startsWith('FST_CSRF')) return { status: 403, title: 'This form has expired', message: 'The form was open too long or came from another site. Go back, reload the page and try again.' };
+  if (error instanceof ApiError && error.status === 404) return { status: 404, title: 'Not found', message: 'That member or token does not exist in your workspace (any more).' };
+  if (error.validation || error.statusCode === 400) return { status: 400, title: 'That form did not make sense', message: 'Some fields were missing or too long. Go back and check them.' };
+  if (error.statusCode === 413) return { status: 413, title: 'Too much data', message: 'That form was larger than this server accepts.' };
+  return { status: 500, title: 'Something went wrong', message: 'The console could not finish that and saved nothing half-done. Try again in a moment; the server’s log says what went wrong.' };
+}
+
+/** The web console (DESIGN section 11): server-rendered pages, a client of the same Accounts as the API. */
+export async function consolePlugin(app: FastifyInstance, options: Omit<ConsoleOptions, 'store'> & { store: ConsoleStore | undefined }): Promise<void> {
+  if (!options.store) {
+    // The API keeps working; only the pages are missing until the backend stores the console's tables.
+    console.error('license-server: the web console is off: this database backend has no console storage yet');
+    return;
+  }
+  const c = new Console({ ...options, store: options.store });
+
+  app.get(`${CONSOLE.assetsPrefix}/:name`, async (request, reply) => {
+    const asset = ASSETS[(request.params as { name: string }).name];
+    if (!asset) throw new ApiError(404, 'request.not_found', 'no such console asset');
+    reply.header('cache-control', 'public, max-age=3600').header('etag', asset.etag).header('x-content-type-options', 'nosniff');
+    if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send();
+    return reply.type(asset.type).send(asset.body);
+  });
+
+  await app.register(async (admin) => adminRoutes(admin, c, options.adminToken));
+
+  await app.register(async (pages) => {
+    await pages.register(cookie);
+    await pages.register(formbody, { bodyLimit: 16 * 1024 });
+    await pages.register(csrf, { cookieKey: CONSOLE.csrfCookie, cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, secure: c.secureCookies } });
+    await pages.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: CSP }, crossOriginEmbedderPolicy: false });
+    pages.addHook('onSend', async (_request, reply, payload) => {
+      reply.header('cache-control', 'no-store');
+      return payload;
+    });
+    // Every state change carries the form's CSRF token (checked once the body is parsed).
+    pages.addHook('preValidation', (request, reply, done) => (request.method === 'POST' ? pages.csrfProtection(request, reply, done) : done()));
+    pages.setErrorHandler(async (error: FastifyError, request, reply) => {
+      const f = failureOf(error);
+      if (f.status >= 500) console.error(`${request.method} ${request.url}: ${error instanceof StoreError ? `${error.code}: ${error.message}` : (error.stack ?? error)}`);
+      if (f.retryAfter) reply.header('retry-after', String(f.retryAfter));
+      return html(reply, failurePage({ csrf: reply.generateCsrf(), title: f.title, message: f.message, action: { href: '/getting-started', label: 'Back to the console' } }), f.status);
+    });
+    authRoutes(pages, c);
+    licenseRoutes(pages, c);
+    tokenRoutes(pages, c);
+    memberRoutes(pages, c);
+    // A mistyped workspace address gets a page, not the API's JSON 404.
+    await pages.register(async (workspace) => {
+      workspace.setNotFoundHandler((_request, reply) => html(reply, failurePage({
+        csrf: reply.generateCsrf(), title: 'No such page', message: 'There is no page at this address.', action: { href: '/getting-started', label: 'Go to Getting Started' },
+      }), 404));
+    }, { prefix: '/workspace' });
+  });
+}
