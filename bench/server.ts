@@ -76,7 +76,9 @@ async function measure(pid: number, url: string, extra: string[]): Promise<Resul
 }
 
 const f = fixture();
-const server = await startServer({ seed: f.seed, args: ['--rate-limit', '0'] });
+// LOG_LEVEL=warn measures without the access log (on by default, as in production).
+const logLevel = { LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
+const server = await startServer({ seed: f.seed, args: ['--rate-limit', '0'], env: logLevel });
 let activate: Result & { cpuUs: number };
 let health: Result & { cpuUs: number };
 try {
@@ -121,7 +123,7 @@ if (process.env.BENCH_POSTGRES !== '0') {
   const pg = await startPostgres({ skip: (why) => console.log(`PostgreSQL skipped: ${why}`) });
   if (pg) {
     const url = await pg.createDatabase();
-    const env = { LICENSE_SERVER_KEY_SECRET: KEY_SECRET };
+    const env = { LICENSE_SERVER_KEY_SECRET: KEY_SECRET, ...logLevel };
     const body = JSON.stringify({ product: 'localstack-pro', version: '1.0.0', ci: true, ciProvider: 'bench', machineId: 'bench' });
     const activateArgs = ['-m', 'POST', '-H', `authorization=Bearer ${f.ci}`, '-H', 'content-type=application/json', '-b', body];
     const replicas = [await startServer({ seed: f.seed, args: ['--rate-limit', '0', '--database', url], env })];

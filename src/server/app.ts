@@ -29,7 +29,7 @@ export interface ServerOptions {
   /** The database pool's use, for /metrics. */
   poolStats?: () => PoolStats;
   /** The access log (JSON lines); none without it. */
-  log?: { level: string; stream?: NodeJS.WritableStream };
+  log?: { level: string; stream?: { write(line: string): unknown } };
   adminToken?: string;
   /** Read per request: main sets it once the port is known. */
   issuer: string;

@@ -6,6 +6,7 @@ import { SERVER_DEFAULTS } from '../core/constants.ts';
 import { CodedError } from '../core/errors.ts';
 import { Accounts } from './accounts.ts';
 import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
 import { buildServer, type ServerOptions } from './app.ts';
 import { SERVER_EXIT, SHUTDOWN_GRACE_MS } from './constants.ts';
 import { fileStoreError, SeedError, ServerConfigError, StoreError } from './errors.ts';
@@ -21,7 +22,7 @@ const USAGE = `usage: license-server [--host ${D.host}] [--port ${D.port}] [--da
 
 Environment: ADMIN_TOKEN enables the admin API under /admin/v1. DATABASE_URL is --database's default.
 With --database, LICENSE_SERVER_KEY_SECRET (or LICENSE_SERVER_KEY_SECRET_FILE) encrypts the shared signing keys.
-LOG_LEVEL (default info; warn or silent turns the access log off).`;
+LOG_LEVEL=info turns on the JSON access log on stdout.`;
 
 const usageError = (message: string) => new ServerConfigError('server.usage', message, SERVER_EXIT.usage);
 
@@ -137,7 +138,7 @@ async function main(): Promise<number> {
     if (seed) await importSeed(accounts, seed, clock()).catch((error: unknown) => { throw failedAtStart(error); });
     const options: ServerOptions = {
       accounts, keys: keys!, rateLimit: args.rateLimit, adminToken: process.env.ADMIN_TOKEN || undefined, issuer: args.issuer ?? '', clock,
-      log: { level: process.env.LOG_LEVEL || 'info' },
+      ...accessLog(process.env.LOG_LEVEL),
       ...(shared && { limiter: shared.limiter, ping: () => shared.store.ping(), poolStats: () => shared.store.poolStats() }),
     };
     const app = buildServer(options);
@@ -177,6 +178,17 @@ async function closeGracefully(app: FastifyInstance): Promise<void> {
     clearInterval(idle);
     clearTimeout(cutoff);
   }
+}
+
+/**
+ * LOG_LEVEL=info (or debug, trace) turns on the JSON access log on stdout, buffered (4 KiB) and written
+ * asynchronously. Off by default: it costs about 30 µs of CPU per request (measured by bench:server).
+ */
+function accessLog(level = 'warn'): Pick<ServerOptions, 'log'> {
+  if (!['info', 'debug', 'trace'].includes(level)) return {};
+  const stream = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  process.once('exit', () => stream.flushSync());
+  return { log: { level, stream } };
 }
 
 function exitCodeOf(error: unknown): number {

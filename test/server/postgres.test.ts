@@ -15,9 +15,9 @@ before(async () => {
 });
 after(() => pg?.destroy());
 
-async function replicas(n: number, url: string, options: { seed?: unknown; args?: string[] } = {}): Promise<RunningServer[]> {
+async function replicas(n: number, url: string, options: { seed?: unknown; args?: string[]; env?: Record<string, string> } = {}): Promise<RunningServer[]> {
   // Started together: they race for the migrations, the first signing key and the seed.
-  return Promise.all(Array.from({ length: n }, () => startServer({ seed: options.seed, args: ['--database', url, ...(options.args ?? [])], env })));
+  return Promise.all(Array.from({ length: n }, () => startServer({ seed: options.seed, args: ['--database', url, ...(options.args ?? [])], env: { ...env, ...options.env } })));
 }
 
 const stopAll = (servers: RunningServer[]) => Promise.all(servers.map((s) => s.stop()));
@@ -142,7 +142,7 @@ test('seats assigned concurrently on different replicas never exceed the license
 test('/metrics counts activations by outcome and shows the pool; the access log names no credential', async (t) => {
   if (!pg) return t.skip(postgresMissing());
   const f = fixture();
-  const [s] = await replicas(1, await pg.createDatabase(), { seed: f.seed, args: ['--rate-limit', '2'] });
+  const [s] = await replicas(1, await pg.createDatabase(), { seed: f.seed, args: ['--rate-limit', '2'], env: { LOG_LEVEL: 'info' } });
   try {
     for (let i = 0; i < 3; i++) await activateVia(s, f.ci, { ci: true });
     await activateVia(s, f.expired);
@@ -162,6 +162,7 @@ test('/metrics counts activations by outcome and shows the pool; the access log 
     assert.ok(value('license_server_http_request_duration_seconds_count{method="POST",route="/v1/license/activate",status="200"}') === 2);
     assert.ok(value('license_server_db_pool_connections{state="total"}') >= 1);
     assert.equal(value('license_server_db_pool_connections{state="max"}'), 10);
+    await s.stop(); // the access log is buffered: complete once the process has exited
 
     const log = s.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
     const requests = log.filter((l) => l.msg === 'request');
