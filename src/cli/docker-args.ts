@@ -1,4 +1,5 @@
-import { CLI_DEFAULTS, ENV, MOUNTED_LICENSE } from '../core/constants.ts';
+import { ENV, MOUNTED_LICENSE } from '../core/constants.ts';
+import { CLI_DEFAULTS } from './constants.ts';
 
 const { containerName, gatewayPort, image, servicePorts } = CLI_DEFAULTS;
 

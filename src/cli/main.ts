@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { CLI_DEFAULTS, ENV } from '../core/constants.ts';
+import { ENV } from '../core/constants.ts';
 import { maskCredential } from '../core/credentials.ts';
 import { defaultTrustedKeysPath } from '../core/paths.ts';
 import { VERSION } from '../core/version.ts';
@@ -10,6 +10,7 @@ import { describeRejection, readCandidates, type Candidate } from '../core/candi
 import { describeNetworkError } from '../core/network-errors.ts';
 import { expiryNotice } from '../core/license-expiry.ts';
 import { authFilePath, clearToken, findToken, saveToken, validateToken } from './auth-file.ts';
+import { CLI_DEFAULTS } from './constants.ts';
 import { dockerRun, MOUNTED_FILES } from './docker-args.ts';
 import { CliError } from './errors.ts';
 import { describeLicense } from './license-info.ts';

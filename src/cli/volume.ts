@@ -1,6 +1,6 @@
 import { chmodSync, chownSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI_DEFAULTS } from '../core/constants.ts';
+import { CLI_DEFAULTS } from './constants.ts';
 import { CliError } from './errors.ts';
 
 /**

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { generateLegacyKey, generateToken, hashCredential, maskCredential, type Credential } from '../core/credentials.ts';
-import { TRIAL_DAYS } from '../core/constants.ts';
-import { MAX_SEATS } from './constants.ts';
+import { MAX_SEATS, TRIAL_DAYS } from './constants.ts';
 import { ApiError } from './errors.ts';
 import { isComparableInstant } from './instant.ts';
 import type { CiTokenRow, LicenseRow, MemberRow, Role, Store, StoreReads, StoreTx, WorkspaceRow } from './store.ts';

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { AUDIENCE, OFFLINE_VALIDITY_S, PLAN_FEATURES, PRO_FEATURES } from '../core/constants.ts';
+import { AUDIENCE, OFFLINE_VALIDITY_S, PRO_FEATURES } from '../core/constants.ts';
 import { credentialBinding, type Credential } from '../core/credentials.ts';
 import type { LicenseClaims } from '../core/license.ts';
 import type { EffectiveLicense, LegacyPolicy, Principal } from './accounts.ts';
+import { PLAN_FEATURES } from './constants.ts';
 import { ApiError } from './errors.ts';
 import type { ActivateBody as ActivationRequest } from './schemas.ts';
 

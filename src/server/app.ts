@@ -1,10 +1,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Ajv } from 'ajv';
-import { SERVER_DEFAULTS } from '../core/constants.ts';
 import { maskCredential } from '../core/credentials.ts';
 import type { Accounts } from './accounts.ts';
 import { consolePlugin, consoleStoreFor } from './console/index.ts';
+import { SERVER_DEFAULTS } from './constants.ts';
 import { ApiError } from './errors.ts';
 import { clientErrorHandler, errorHandler, frameworkErrors, send } from './http-errors.ts';
 import { REDACT } from './access-log.ts';

@@ -1,4 +1,18 @@
-// The license server's own numbers, in one place (the contract's defaults live in core/constants).
+// The license server's own defaults and numbers, in one place (what other programs share lives in core/constants).
+import { PRO_FEATURES } from '../core/constants.ts';
+
+/** license-server defaults (section 7). */
+export const SERVER_DEFAULTS = { host: '127.0.0.1', port: 8080, dataDir: './license-data', rateLimit: 60, bodyLimit: 64 * 1024 } as const;
+
+/** A workspace without a license row has a trial this long, counted from its creation. */
+export const TRIAL_DAYS = 14;
+/** The Pro services each plan signs into a license (a trial, and an unknown plan, get all). */
+export const PLAN_FEATURES: Record<string, readonly string[]> = {
+  pro: PRO_FEATURES,
+  ultimate: PRO_FEATURES,
+  enterprise: PRO_FEATURES,
+  starter: ['xray', 'appsync', 'cognito-idp'],
+};
 
 /** How long a write waits for a lock held by another program before answering 503. */
 export const STORE_BUSY_BUDGET_MS = 1_000;

@@ -2,7 +2,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { SERVER_DEFAULTS } from '../core/constants.ts';
+import { SERVER_DEFAULTS } from './constants.ts';
 import { ApiError, StoreError } from './errors.ts';
 
 const BODY_LIMIT_KIB = SERVER_DEFAULTS.bodyLimit / 1024;

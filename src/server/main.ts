@@ -2,13 +2,12 @@
 import { accessSync, constants as fsConstants, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SERVER_DEFAULTS } from '../core/constants.ts';
 import { CodedError } from '../core/errors.ts';
 import { Accounts } from './accounts.ts';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildServer, type ServerOptions } from './app.ts';
-import { SERVER_EXIT, SHUTDOWN_GRACE_MS } from './constants.ts';
+import { SERVER_DEFAULTS, SERVER_EXIT, SHUTDOWN_GRACE_MS } from './constants.ts';
 import { fileStoreError, SeedError, ServerConfigError, StoreError } from './errors.ts';
 import { importSeed, readSeed } from './seed.ts';
 import { SigningKeys } from './signing-keys.ts';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { PLAN_FEATURES, PRO_FEATURES } from '../../src/core/constants.ts';
+import { PRO_FEATURES } from '../../src/core/constants.ts';
+import { PLAN_FEATURES } from '../../src/server/constants.ts';
 import { credentialBinding, generateLegacyKey, generateToken } from '../../src/core/credentials.ts';
 import { effectiveLicense, type Principal } from '../../src/server/accounts.ts';
 import { decideActivation } from '../../src/server/activation.ts';
