@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { ActivationRequest } from '../core/activation-body.ts';
 import { AUDIENCE, OFFLINE_VALIDITY_S, PRO_FEATURES } from '../core/constants.ts';
 import { credentialBinding, type Credential } from '../core/credentials.ts';
 import type { LicenseClaims } from '../core/license.ts';
 import type { EffectiveLicense, LegacyPolicy, Principal } from './accounts.ts';
 import { PLAN_FEATURES } from './constants.ts';
 import { ApiError } from './errors.ts';
-import type { ActivateBody as ActivationRequest } from './schemas.ts';
-
-export type { ActivationRequest };
 
 
 /** Refuses a legacy key inside a downtime window or after the sunset; auth tokens are never affected. */
