@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
 import { credentialBinding, generateToken, parseCredential } from '../../src/core/credentials.ts';
 import { verifyLicense } from '../../src/core/license.ts';
+import { consoleStoreFor } from '../../src/server/console/index.ts';
 import { activateVia, ADMIN_TOKEN, api, fixture, startApp, type InProcessServer } from '../helpers/server.ts';
 
 const f = fixture();
@@ -141,13 +142,25 @@ describe('self-service API', () => {
 });
 
 describe('admin API, seats, trials, legacy policy', () => {
-  test('is disabled without ADMIN_TOKEN and refuses a wrong token', async () => {
-    assert.equal((await api(server, 'GET', '/admin/v1/workspaces', { token: 'wrong' })).status, 401);
+  test('is disabled without ADMIN_TOKEN and refuses a wrong token (the admin API and the console\'s invitation alike)', async () => {
+    const adminPaths: [string, string, number][] = [['GET', '/admin/v1/workspaces', 200]];
+    // The console (and its invitation route) runs on a backend with console storage only.
+    if (consoleStoreFor(server.store)) adminPaths.push(['POST', '/admin/v1/members/mem-none/invitation', 404]);
+    for (const [method, path, allowed] of adminPaths) {
+      for (const token of ['wrong', undefined, `${ADMIN_TOKEN}x`]) {
+        const res = await api(server, method, path, { token });
+        assert.equal(res.status, 401, `${path} with ${token}`);
+        assert.equal(res.json.error.code, 'auth.invalid');
+      }
+      assert.equal((await api(server, method, path, { token: ` "${ADMIN_TOKEN}" ` })).status, allowed, `${path}: the token is normalised as every credential`);
+    }
     const s = await startApp({ adminToken: null });
     try {
-      const res = await api(s, 'GET', '/admin/v1/workspaces', { token: 'anything' });
-      assert.equal(res.status, 403);
-      assert.equal(res.json.error.code, 'admin.disabled');
+      for (const [method, path] of adminPaths) {
+        const res = await api(s, method, path, { token: 'anything' });
+        assert.equal(res.status, 403, path);
+        assert.equal(res.json.error.code, 'admin.disabled');
+      }
     } finally {
       await s.close();
     }
