@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, generateKeyPairSync, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LICENSE_ALG, LICENSE_TYP } from '../core/constants.ts';
@@ -46,8 +46,18 @@ function publicHalf({ d: _d, ...pub }: Jwk): Jwk {
   return pub;
 }
 
+/** Signs a probe and verifies it with the published public half: node:crypto does not check that "d" belongs to "x". */
+function matchesPublicKey(privateKey: KeyObject, jwk: Jwk): boolean {
+  const probe = Buffer.from('pro-activation signing key probe');
+  const publicKey = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x }, format: 'jwk' });
+  return verify(null, probe, publicKey, sign(null, probe, privateKey));
+}
+
+class KeyMismatchError extends Error {}
+
 function stateOf(file: KeyFile): KeyState {
   const privateKey = createPrivateKey({ key: file.current as JsonWebKey, format: 'jwk' });
+  if (!matchesPublicKey(privateKey, file.current)) throw new KeyMismatchError('the private key does not match the public key');
   return {
     kid: file.current.kid,
     privateKey,
@@ -74,6 +84,7 @@ function parseKeyFile(path: string, text: string): KeyFile {
   try {
     stateOf(file);
   } catch (cause) {
+    if (cause instanceof KeyMismatchError) throw keyFileError(path, `holds a private key ("d") that does not match its public key ("x", kid ${file.current.kid}), so no license it signed would verify`, cause);
     throw keyFileError(path, 'holds a private key that cannot be used', cause);
   }
   return file;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -42,6 +42,18 @@ test('a key file without its private part: refused, exit 65, nothing rewritten',
   writeFileSync(path, JSON.stringify(file));
   const before = snapshot(dir);
   assertOneLine(runServer(['--data-dir', dir]), 65, /signing-keys\.json has no private key.*restore it from backup/);
+  assert.deepEqual(snapshot(dir), before);
+});
+
+test('a private key that does not match its public key: refused, exit 65, nothing rewritten', async () => {
+  const dir = await dataFolder();
+  const path = join(dir, 'signing-keys.json');
+  const file = JSON.parse(readFileSync(path, 'utf8'));
+  // Another key's private half under the published kid and x: it would sign, and nothing would verify.
+  file.current.d = (generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }) as { d: string }).d;
+  writeFileSync(path, JSON.stringify(file));
+  const before = snapshot(dir);
+  assertOneLine(runServer(['--data-dir', dir]), 65, /signing-keys\.json holds a private key \("d"\) that does not match its public key.*restore it from backup/);
   assert.deepEqual(snapshot(dir), before);
 });
 
