@@ -4,7 +4,7 @@ import { ACTIVATIONS_LISTED } from '../constants.ts';
 import { ApiError } from '../errors.ts';
 import { CiTokenName, IdParams, LegacyPolicyBody, License, NewMember, NewWorkspace, RoleBody, Seat, WsIdParams, WsParams } from '../schemas.ts';
 import type { RouteContext } from './context.ts';
-import { bearer } from './context.ts';
+import { bearer, refuseUnexpectedBody } from './context.ts';
 
 function sameSecret(a: string, b: string): boolean {
   const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -20,6 +20,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
     const value = bearer(request);
     if (!value || !sameSecret(value, ctx.adminToken)) throw new ApiError(401, 'auth.invalid', 'send the admin token as "Authorization: Bearer …"');
   });
+
+  app.addHook('preValidation', refuseUnexpectedBody);
 
   const describe = async (wsId: string) => {
     const ws = await accounts.requireWorkspace(wsId);
