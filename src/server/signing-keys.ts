@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LICENSE_ALG, LICENSE_TYP } from '../core/constants.ts';
 import { writeAtomic } from '../core/files.ts';
@@ -88,6 +88,14 @@ function parseKeyFile(path: string, text: string): KeyFile {
     throw keyFileError(path, 'holds a private key that cannot be used', cause);
   }
   return file;
+}
+
+/** A private key file that group or others may read (a copy or a restore can widen it): what to do about it, or undefined. */
+export function keyFilePermissionWarning(dataDir: string): string | undefined {
+  const path = join(dataDir, KEY_FILE);
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) === 0) return undefined;
+  return `${path} holds the private signing key but its mode is ${mode.toString(8).padStart(4, '0')} (group or others may read it); run chmod 600 ${path}`;
 }
 
 /** The server's signing keys: signs licenses with node:crypto directly (Ed25519, no JOSE library on the hot path). */
