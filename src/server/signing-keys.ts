@@ -11,7 +11,7 @@ export const KEY_FILE = 'signing-keys.json';
 /** The public keys alone, for images and compose setups to pin (LICENSE_TRUSTED_KEYS). */
 export const PUBLIC_JWKS = 'public/jwks.json';
 
-type Jwk = { kty: string; crv: string; x: string; d?: string; kid: string; alg?: string; use?: string };
+export type Jwk = { kty: string; crv: string; x: string; d?: string; kid: string; alg?: string; use?: string };
 
 interface KeyFile {
   current: Jwk;
@@ -31,18 +31,34 @@ interface KeyState {
 
 const b64url = (data: string | Buffer) => Buffer.from(data).toString('base64url');
 
+/** What the routes need from a signer: the file-backed SigningKeys here, or keys shared by replicas through a database. */
+export interface LicenseSigner {
+  sign(claims: LicenseClaims): string | Promise<string>;
+  publicKeys(): Jwks | Promise<Jwks>;
+  rotate(): { kid: string; jwks: Jwks } | Promise<{ kid: string; jwks: Jwks }>;
+}
+
+/** base64url of the protected header of section 5 for a key id. */
+export const protectedHeader = (kid: string) => b64url(JSON.stringify({ alg: LICENSE_ALG, kid, typ: LICENSE_TYP }));
+
+/** The compact JWS: header and claims signed with Ed25519 through node:crypto. */
+export function signCompact(header: string, privateKey: KeyObject, claims: LicenseClaims): string {
+  const input = `${header}.${b64url(JSON.stringify(claims))}`;
+  return `${input}.${sign(null, Buffer.from(input), privateKey).toString('base64url')}`;
+}
+
 /** RFC 7638 thumbprint of an Ed25519 key (what jose's calculateJwkThumbprint gives). */
 function thumbprint(jwk: { crv: string; kty: string; x: string }): string {
   return createHash('sha256').update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x })).digest('base64url');
 }
 
-function newKey(): Jwk {
+export function newKey(): Jwk {
   const { privateKey } = generateKeyPairSync('ed25519');
   const jwk = privateKey.export({ format: 'jwk' }) as Required<Pick<JsonWebKey, 'kty' | 'crv' | 'x' | 'd'>>;
   return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, d: jwk.d, kid: thumbprint(jwk), alg: LICENSE_ALG, use: 'sig' };
 }
 
-function publicHalf({ d: _d, ...pub }: Jwk): Jwk {
+export function publicHalf({ d: _d, ...pub }: Jwk): Jwk {
   return pub;
 }
 
@@ -61,7 +77,7 @@ function stateOf(file: KeyFile): KeyState {
   return {
     kid: file.current.kid,
     privateKey,
-    header: b64url(JSON.stringify({ alg: LICENSE_ALG, kid: file.current.kid, typ: LICENSE_TYP })),
+    header: protectedHeader(file.current.kid),
     jwks: { keys: [publicHalf(file.current), ...file.previous] } as Jwks,
     file,
   };
@@ -99,7 +115,7 @@ export function keyFilePermissionWarning(dataDir: string): string | undefined {
 }
 
 /** The server's signing keys: signs licenses with node:crypto directly (Ed25519, no JOSE library on the hot path). */
-export class SigningKeys {
+export class SigningKeys implements LicenseSigner {
   private state: KeyState;
   private readonly dataDir: string;
 
@@ -140,11 +156,14 @@ export class SigningKeys {
     return this.state.jwks;
   }
 
+  publicKeys(): Jwks {
+    return this.state.jwks;
+  }
+
   /** The compact JWS of section 5, signed with the current key, read once so that rotation cannot split it. */
   sign(claims: LicenseClaims): string {
     const { header, privateKey } = this.state;
-    const input = `${header}.${b64url(JSON.stringify(claims))}`;
-    return `${input}.${sign(null, Buffer.from(input), privateKey).toString('base64url')}`;
+    return signCompact(header, privateKey, claims);
   }
 
   /**

@@ -3,14 +3,14 @@ import { normalizeCredential } from '../../core/credentials.ts';
 import type { Accounts } from '../accounts.ts';
 import { ApiError } from '../errors.ts';
 import { shownField } from '../http-errors.ts';
-import type { RateLimiter } from '../rate-limit.ts';
-import type { SigningKeys } from '../signing-keys.ts';
+import type { RateLimit } from '../rate-limit.ts';
+import type { LicenseSigner } from '../signing-keys.ts';
 
 /** What every route group is given: the account model, the keys, the clock; nothing global. */
 export interface RouteContext {
   accounts: Accounts;
-  keys: SigningKeys;
-  limiter: RateLimiter;
+  keys: LicenseSigner;
+  limiter: RateLimit;
   adminToken: string | undefined;
   /** Read per request: with --port 0 the issuer is known only once the server listens. */
   issuer: () => string;

@@ -1,0 +1,101 @@
+import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import type { Jwks, LicenseClaims } from '../core/license.ts';
+import { SERVER_EXIT } from './constants.ts';
+import { ServerConfigError } from './errors.ts';
+import { KEK_ENV, open, seal } from './key-encryption.ts';
+import type { PgTx, PostgresStore, SigningKeyRow } from './postgres-store.ts';
+import { newKey, protectedHeader, publicHalf, signCompact, type Jwk, type LicenseSigner } from './signing-keys.ts';
+
+interface KeyState { kid: string; header: string; privateKey: KeyObject; jwks: Jwks }
+
+const secretError = (kid: string, cause: unknown) => new ServerConfigError('server.key_secret',
+  `${KEK_ENV} does not open the signing key ${kid} stored in the database; every replica needs the same secret`, SERVER_EXIT.usage, { cause });
+
+/** A new key: its public half in the clear, its private part sealed under the KEK. */
+async function insertNewKey(tx: PgTx, kek: Buffer, now: Date): Promise<string> {
+  const jwk = newKey();
+  await tx.insertSigningKey({
+    kid: jwk.kid, public_jwk: JSON.stringify(publicHalf(jwk)), private_key: seal(jwk.d!, kek, jwk.kid), created_at: now.toISOString(), retired_at: null,
+  });
+  return jwk.kid;
+}
+
+function stateOf(rows: SigningKeyRow[], kek: Buffer): KeyState {
+  const current = rows.find((r) => r.retired_at === null);
+  if (!current?.private_key) throw new ServerConfigError('server.signing_key', 'the database holds no current signing key', SERVER_EXIT.data);
+  const pub = JSON.parse(current.public_jwk) as Jwk;
+  let d: string;
+  try {
+    d = open(current.private_key, kek, current.kid);
+  } catch (cause) {
+    throw secretError(current.kid, cause);
+  }
+  return {
+    kid: current.kid,
+    header: protectedHeader(current.kid),
+    privateKey: createPrivateKey({ key: { ...pub, d } as JsonWebKey, format: 'jwk' }),
+    // The current key first, then every retired one: licenses they signed keep verifying.
+    jwks: { keys: [pub, ...rows.filter((r) => r !== current).map((r) => JSON.parse(r.public_jwk) as Jwk)] } as Jwks,
+  };
+}
+
+/**
+ * Signing keys shared by every replica of one PostgreSQL database. Each signature first reads the current
+ * key id (one indexed row): a rotation committed by any replica is used and published by all from then on,
+ * and no replica signs with a key that the others do not publish.
+ */
+export class SharedSigningKeys implements LicenseSigner {
+  private state: KeyState;
+  private reloading: Promise<KeyState> | undefined;
+  private readonly store: PostgresStore;
+  private readonly kek: Buffer;
+  private readonly clock: () => Date;
+
+  private constructor(store: PostgresStore, kek: Buffer, clock: () => Date, state: KeyState) {
+    this.store = store;
+    this.kek = kek;
+    this.clock = clock;
+    this.state = state;
+  }
+
+  /** Loads the keys, creating the first one when the database has none (once, whatever replicas start together). */
+  static async load(store: PostgresStore, kek: Buffer, clock: () => Date): Promise<SharedSigningKeys> {
+    await store.transaction(async (tx) => {
+      if (!(await tx.currentKid())) await insertNewKey(tx, kek, clock());
+    });
+    return new SharedSigningKeys(store, kek, clock, stateOf(await store.signingKeys(), kek));
+  }
+
+  get kid(): string {
+    return this.state.kid;
+  }
+
+  private async fresh(): Promise<KeyState> {
+    const kid = await this.store.currentKid();
+    if (kid === this.state.kid) return this.state;
+    // Requests that notice the change together share one reload.
+    this.reloading ??= this.store.signingKeys().then((rows) => (this.state = stateOf(rows, this.kek))).finally(() => { this.reloading = undefined; });
+    return this.reloading;
+  }
+
+  async sign(claims: LicenseClaims): Promise<string> {
+    const { header, privateKey } = await this.fresh();
+    return signCompact(header, privateKey, claims);
+  }
+
+  async publicKeys(): Promise<Jwks> {
+    return (await this.fresh()).jwks;
+  }
+
+  /** Under the store's write lock: rotations on several replicas at once run one after another and none is lost. */
+  async rotate(): Promise<{ kid: string; jwks: Jwks }> {
+    const kid = await this.store.transaction(async (tx) => {
+      const current = await tx.currentKid();
+      const now = this.clock();
+      if (current) await tx.retireSigningKey(current, now.toISOString());
+      return insertNewKey(tx, this.kek, now);
+    });
+    const state = await this.fresh();
+    return { kid, jwks: state.jwks };
+  }
+}
