@@ -100,5 +100,10 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
     await accounts.setLegacyPolicy(request.body);
     return accounts.legacyPolicy();
   });
+  app.get('/signing-keys', async () => keys.status());
+  app.post('/signing-keys', async (_request, reply) => {
+    const staged = await keys.stage();
+    return reply.code(staged.created ? 201 : 200).send(staged);
+  });
   app.post('/signing-keys/rotate', async () => keys.rotate());
 };
