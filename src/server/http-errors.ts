@@ -7,6 +7,7 @@ import { maskSecrets } from '../core/redact.ts';
 import { ApiError, StoreError } from './errors.ts';
 
 const BODY_LIMIT_KIB = SERVER_DEFAULTS.bodyLimit / 1024;
+const LEGACY_SHAPED = /^[A-Za-z0-9]{10}$/;
 
 const FASTIFY_ERRORS: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'request.malformed_json', 'the request body is not valid JSON'],
@@ -66,8 +67,13 @@ export function toApiError(error: unknown): ApiError {
 }
 
 /** Messages echo request input (paths, ids, field names): credential-shaped words are masked on the way out. */
-export function send(reply: FastifyReply, error: ApiError) {
-  return reply.code(error.status).headers(error.headers).send({ error: { code: error.code, message: maskSecrets(error.message) } });
+export function send(reply: FastifyReply, error: ApiError, known: readonly string[] = []) {
+  return reply.code(error.status).headers(error.headers).send({ error: { code: error.code, message: maskSecrets(error.message, known) } });
+}
+
+/** Path parameters shaped like a legacy API key (10 letters and digits): masked wherever a message echoes them. */
+function legacyShapedParams(request: FastifyRequest): string[] {
+  return Object.values((request.params ?? {}) as Record<string, unknown>).filter((v): v is string => typeof v === 'string' && LEGACY_SHAPED.test(v));
 }
 
 /** The route-level error handler: one log line for what the operator must look at, the error shape for the client. */
@@ -75,9 +81,9 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   const apiError = toApiError(error);
   if (apiError.status >= 500) {
     const cause = error instanceof StoreError ? `${error.code}: ${error.message}` : ((error as Error).stack ?? String(error));
-    console.error(maskSecrets(`${request.method} ${request.url.split('?')[0]} → ${apiError.status}: ${cause}`));
+    console.error(maskSecrets(`${request.method} ${request.url.split('?')[0]} → ${apiError.status}: ${cause}`, legacyShapedParams(request)));
   }
-  return send(reply, apiError);
+  return send(reply, apiError, legacyShapedParams(request));
 }
 
 /** Fastify's routing errors (a URL that cannot be decoded) before any route runs. */

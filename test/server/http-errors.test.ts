@@ -213,3 +213,11 @@ describe('messages built from request input mask credential-shaped text', () => 
     }
   });
 });
+
+test('a legacy-key-shaped path parameter is masked in the message too', async () => {
+  const key = 'AbCdEfGh12';
+  const res = await api(server, 'PUT', `/admin/v1/members/${key}/seat`, { token: ADMIN_TOKEN, body: { licensed: true } });
+  assert.equal(res.status, 404);
+  assert.ok(!res.text.includes(key), res.text);
+  assert.match(res.json.error.message, /Ab…/);
+});
