@@ -40,9 +40,9 @@ function stateOf(rows: SigningKeyRow[], kek: Buffer): KeyState {
 }
 
 /**
- * Signing keys shared by every replica of one PostgreSQL database. Each signature first reads the current
- * key id (one indexed row): a rotation committed by any replica is used and published by all from then on,
- * and no replica signs with a key that the others do not publish.
+ * Signing keys shared by every replica of one PostgreSQL database. Each signature uses the current key id
+ * read with the caller's credential (or reads it): a rotation committed by any replica is used and published
+ * by all from then on, and no replica signs with a key that the others do not publish.
  */
 export class SharedSigningKeys implements LicenseSigner {
   private state: KeyState;
@@ -70,16 +70,21 @@ export class SharedSigningKeys implements LicenseSigner {
     return this.state.kid;
   }
 
-  private async fresh(): Promise<KeyState> {
-    const kid = await this.store.currentKid();
+  /** After a query of the current key id, or (for signing) after the one read with the caller's credential. */
+  private async fresh(observed?: string): Promise<KeyState> {
+    const kid = observed ?? (await this.store.currentKid());
     if (kid === this.state.kid) return this.state;
     // Requests that notice the change together share one reload.
     this.reloading ??= this.store.signingKeys().then((rows) => (this.state = stateOf(rows, this.kek))).finally(() => { this.reloading = undefined; });
     return this.reloading;
   }
 
+  /**
+   * The activation read its credential in the same statement as the current key id (credentialOwner), so a
+   * rotation committed before that read is used here without another round trip.
+   */
   async sign(claims: LicenseClaims): Promise<string> {
-    const { header, privateKey } = await this.fresh();
+    const { header, privateKey } = await this.fresh(this.store.observedKid());
     return signCompact(header, privateKey, claims);
   }
 
