@@ -22,7 +22,7 @@ const FASTIFY_ERRORS: Record<string, [number, string, string]> = {
 
 /** What the client is told about a store that could not do the work: the cause, and when to come back. */
 export function storeAnswer(error: StoreError): ApiError {
-  const what = error.transient ? 'is busy' : 'cannot store anything now';
+  const what = error.code === 'store.unavailable' ? 'cannot be reached' : error.transient ? 'is busy' : 'cannot store anything now';
   return new ApiError(503, error.code, `the license server's database ${what}: ${error.message}; nothing was stored, try again later`,
     { cause: error, headers: { 'retry-after': String(error.retryAfterS) } });
 }

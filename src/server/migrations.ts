@@ -111,6 +111,8 @@ export function migrateSqlite(db: DatabaseSync, now = new Date()): number[] {
 export async function migratePostgres(client: pg.ClientBase, now = new Date()): Promise<number[]> {
   await client.query('BEGIN');
   try {
+    // A migration of a large table, or another replica's, may take longer than a request's statement timeout.
+    await client.query('SET LOCAL statement_timeout = 0');
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query(HISTORY);
     const applied = (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version);

@@ -52,9 +52,9 @@ function stateOf(rows: SigningKeyRow[], kek: Buffer): KeyState {
 }
 
 /**
- * Signing keys shared by every replica of one PostgreSQL database. Each signature first reads the current
- * key id (one indexed row): a rotation committed by any replica is used and published by all from then on,
- * and no replica signs with a key that the others do not publish.
+ * Signing keys shared by every replica of one PostgreSQL database. Each signature uses the current key id
+ * read with the caller's credential (or reads it): a rotation committed by any replica is used and published
+ * by all from then on, and no replica signs with a key that the others do not publish.
  */
 export class SharedSigningKeys implements LicenseSigner {
   private state: KeyState;
@@ -82,15 +82,24 @@ export class SharedSigningKeys implements LicenseSigner {
     return this.state.kid;
   }
 
-  private async fresh(): Promise<KeyState> {
-    if ((await this.store.liveKids()) === liveOf(this.state.status)) return this.state;
+  /**
+   * After a query of the current and staged key ids, or (for signing, which only the current key concerns)
+   * after the current id read with the caller's credential.
+   */
+  private async fresh(observedCurrent?: string): Promise<KeyState> {
+    const same = observedCurrent !== undefined ? observedCurrent === this.state.kid : (await this.store.liveKids()) === liveOf(this.state.status);
+    if (same) return this.state;
     // Requests that notice the change together share one reload.
     this.reloading ??= this.store.signingKeys().then((rows) => (this.state = stateOf(rows, this.kek))).finally(() => { this.reloading = undefined; });
     return this.reloading;
   }
 
+  /**
+   * The activation read its credential in the same statement as the current key id (credentialOwner), so a
+   * rotation committed before that read is used here without another round trip.
+   */
   async sign(claims: LicenseClaims): Promise<string> {
-    const { header, privateKey } = await this.fresh();
+    const { header, privateKey } = await this.fresh(this.store.observedKid());
     return signCompact(header, privateKey, claims);
   }
 
