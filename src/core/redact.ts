@@ -4,8 +4,8 @@ import { maskCredential } from './credentials.ts';
 // A token-shaped word: ls-/lsci- at a word start, then more than the 4 characters a masked form keeps.
 const TOKEN_SHAPED = /(?<![A-Za-z0-9_-])(lsci-|ls-)([A-Za-z0-9][A-Za-z0-9-]{4,})/g;
 const AUTH_HEADER = /\b(Bearer|Basic)\s+[^\s"',;]+/gi;
-// Control characters (C0, DEL, C1) and line separators: one line stays one line.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+// Control characters (C0, DEL, C1), line separators, and bidi controls that reorder what a terminal shows.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g;
 
 /** Masks every credential-shaped word and every known secret (the credential in use, legacy keys too). */
 export function maskSecrets(text: string, known: readonly (string | undefined)[] = []): string {
@@ -26,4 +26,17 @@ export function outsideText(value: unknown, known: readonly (string | undefined)
   if (text.length > max * 4) text = text.slice(0, max * 4);
   text = maskSecrets(text.replace(CONTROL, ' '), known).replace(AUTH_HEADER, (_m, scheme: string) => `${scheme} …`).trim();
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** A URL as it may be stored or shown: never its user:password. */
+export function withoutUserinfo(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/+$/, '');
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, '//');
+  }
 }
