@@ -136,11 +136,22 @@ if (process.env.BENCH_POSTGRES !== '0') {
       for (const n of [1, 2]) {
         if (replicas.length < n) replicas.push(await startServer({ args: ['--rate-limit', '0', '--database', url], env }));
         const h = await across(replicas, '/health', []);
+        const cpu = (pids: number[]) => pids.reduce((t, pid) => {
+          try {
+            return t + cpuSeconds(pid);
+          } catch {
+            return t; // a backend that ended meanwhile
+          }
+        }, 0);
+        // PostgreSQL's backends live as long as their connections: measured at the end, before the pools close.
+        const [node0, pg0] = [cpu(replicas.map((r) => r.process.pid!)), cpu(pg.pids())];
         const a = await across(replicas, '/v1/license/activate', activateArgs);
+        const [nodeUs, pgUs] = [(cpu(replicas.map((r) => r.process.pid!)) - node0) * 1e6 / a.ok, (cpu(pg.pids()) - pg0) * 1e6 / a.ok];
         answered += a.ok;
         console.log(pgRow(`${n} replica${n > 1 ? 's' : ''}: GET /health`, h));
         console.log(pgRow(`${n} replica${n > 1 ? 's' : ''}: POST activate`, a));
-        console.log(`  → activations at ${(a.rps / h.rps).toFixed(2)} of /health in the same run, p99 ${a.p99} ms`);
+        console.log(`  → activations at ${(a.rps / h.rps).toFixed(2)} of /health in the same run, p99 ${a.p99} ms; ` +
+          `CPU per activation: replicas ${nodeUs.toFixed(0)} µs + PostgreSQL ${pgUs.toFixed(0)} µs (load average ${loadavg()[0].toFixed(1)})`);
       }
       const stored = Number((await pg.query('SELECT count(*) AS n FROM activations', url.split('/').pop())).rows[0].n);
       console.log(`durability: ${answered} activations answered 2xx, ${stored} rows (${stored >= answered ? 'every answered activation stored' : 'ROWS MISSING'})`);

@@ -51,6 +51,18 @@ CREATE UNIQUE INDEX signing_keys_current ON signing_keys ((true)) WHERE retired_
 CREATE UNLOGGED TABLE rate_limits (key TEXT NOT NULL, window_start BIGINT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (key, window_start));
 `,
   },
+  {
+    version: 3,
+    name: 'a staged next signing key',
+    sqlite: '',
+    // A staged key: published, sealed private part kept, signing nothing until promoted (staged_at set to NULL).
+    postgres: `
+ALTER TABLE signing_keys ADD COLUMN staged_at TEXT;
+DROP INDEX signing_keys_current;
+CREATE UNIQUE INDEX signing_keys_current ON signing_keys ((true)) WHERE retired_at IS NULL AND staged_at IS NULL;
+CREATE UNIQUE INDEX signing_keys_next ON signing_keys ((true)) WHERE staged_at IS NOT NULL;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -99,6 +111,8 @@ export function migrateSqlite(db: DatabaseSync, now = new Date()): number[] {
 export async function migratePostgres(client: pg.ClientBase, now = new Date()): Promise<number[]> {
   await client.query('BEGIN');
   try {
+    // A migration of a large table, or another replica's, may take longer than a request's statement timeout.
+    await client.query('SET LOCAL statement_timeout = 0');
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query(HISTORY);
     const applied = (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version);

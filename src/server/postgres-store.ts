@@ -8,16 +8,21 @@ import { migratePostgres } from './migrations.ts';
 import type { ActivationRow, CiTokenRow, CredentialOwner, LicenseRow, MemberFields, MemberRow, Store, StoreReads, StoreTx, WorkspaceRow } from './store.ts';
 
 /** A signing key as stored: the public JWK, and the private part sealed under the key-encryption key. */
-export interface SigningKeyRow { kid: string; public_jwk: string; private_key: string | null; created_at: string; retired_at: string | null }
+export interface SigningKeyRow { kid: string; public_jwk: string; private_key: string | null; created_at: string; retired_at: string | null; staged_at: string | null }
 
 
 /** A member's or CI token's row joined with its workspace (w_) and license (l_) columns. */
 type OwnerRow = Partial<MemberRow> & Partial<CiTokenRow> & {
   id: string; workspace_id: string; token_hash: string; token_mask: string; w_name: string; w_created_at: string;
   l_id: string | null; l_type: LicenseRow['type'] | null; l_plan: string | null; l_seats: number | null; l_starts_at: string | null; l_expires_at: string | null;
+  k_current: string | null;
 };
+
+/** The current signing key id as read by the newest-started credential lookup (seq orders the reads by start). */
+export interface KidObservation { seq: number; started: number; kid: string | undefined }
 const ownerSql = (table: string, column: string) => `SELECT o.*, w.name AS w_name, w.created_at AS w_created_at, l.id AS l_id, l.type AS l_type,
   l.plan AS l_plan, l.seats AS l_seats, l.starts_at AS l_starts_at, l.expires_at AS l_expires_at
+  , (SELECT kid FROM signing_keys WHERE retired_at IS NULL AND staged_at IS NULL) AS k_current
   FROM ${table} o JOIN workspaces w ON w.id = o.workspace_id LEFT JOIN licenses l ON l.workspace_id = o.workspace_id WHERE o.${column} = $1`;
 const OWNER_SQL = {
   token_hash: ownerSql('members', 'token_hash'),
@@ -70,8 +75,10 @@ type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 /** The statements of the account model, on the pool (committed data) or on a transaction's client. */
 class PgReads implements StoreReads {
   protected readonly db: Queryable;
-  constructor(db: Queryable) {
+  protected readonly kidSeen: KidObservation;
+  constructor(db: Queryable, kidSeen: KidObservation = { seq: 0, started: 0, kid: undefined }) {
     this.db = db;
+    this.kidSeen = kidSeen;
   }
 
   protected async rows<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
@@ -94,8 +101,11 @@ class PgReads implements StoreReads {
   }
 
   async credentialOwner(column: 'token_hash' | 'legacy_key_hash' | 'ci_token_hash', hash: string): Promise<CredentialOwner | undefined> {
+    const seq = ++this.kidSeen.started;
     const row = await this.row<OwnerRow>(OWNER_SQL[column], [hash]);
     if (!row) return undefined;
+    // The signer uses this instead of a query of its own: as fresh as this request's own read, or fresher.
+    if (seq > this.kidSeen.seq) Object.assign(this.kidSeen, { seq, kid: row.k_current ?? undefined });
     const workspace: WorkspaceRow = { id: row.workspace_id, name: row.w_name, created_at: row.w_created_at };
     const license: LicenseRow | undefined = row.l_id == null ? undefined : {
       workspace_id: row.workspace_id, id: row.l_id, type: row.l_type!, plan: row.l_plan!, seats: row.l_seats, starts_at: row.l_starts_at, expires_at: row.l_expires_at,
@@ -132,7 +142,16 @@ class PgReads implements StoreReads {
 
   /** The signing key in use, by its id: read before every signature, so a rotation on any replica is seen at once. */
   async currentKid(): Promise<string | undefined> {
-    return (await this.row<{ kid: string }>('SELECT kid FROM signing_keys WHERE retired_at IS NULL'))?.kid;
+    return (await this.row<{ kid: string }>('SELECT kid FROM signing_keys WHERE retired_at IS NULL AND staged_at IS NULL'))?.kid;
+  }
+  /** The ids of the current and the staged key ("current|next"), read before every signature and JWKS: a change on any replica is seen at once. */
+  async liveKids(): Promise<string> {
+    const rows = await this.rows<{ kid: string; staged: boolean }>('SELECT kid, staged_at IS NOT NULL AS staged FROM signing_keys WHERE retired_at IS NULL');
+    return `${rows.find((r) => !r.staged)?.kid ?? ''}|${rows.find((r) => r.staged)?.kid ?? ''}`;
+  }
+  /** The staged next key, published but not signing, if any. */
+  async stagedKid(): Promise<string | undefined> {
+    return (await this.row<{ kid: string }>('SELECT kid FROM signing_keys WHERE staged_at IS NOT NULL'))?.kid;
   }
   signingKeys() { return this.rows<SigningKeyRow>('SELECT * FROM signing_keys ORDER BY created_at DESC, kid'); }
 }
@@ -178,8 +197,12 @@ class PgTx extends PgReads implements StoreTx {
     await this.run('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
   }
   async insertSigningKey(k: SigningKeyRow) {
-    await this.run('INSERT INTO signing_keys (kid, public_jwk, private_key, created_at, retired_at) VALUES ($1, $2, $3, $4, $5)',
-      [k.kid, k.public_jwk, k.private_key, k.created_at, k.retired_at]);
+    await this.run('INSERT INTO signing_keys (kid, public_jwk, private_key, created_at, retired_at, staged_at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [k.kid, k.public_jwk, k.private_key, k.created_at, k.retired_at, k.staged_at]);
+  }
+  /** The staged key signs from now on (the current one must be retired first: one current key at a time). */
+  async promoteSigningKey(kid: string) {
+    await this.run('UPDATE signing_keys SET staged_at = NULL WHERE kid = $1', [kid]);
   }
   /** The current key stays published (its public half) but signs no more: its private part is dropped. */
   async retireSigningKey(kid: string, at: string) {
@@ -233,9 +256,14 @@ export class PostgresStore extends PgReads implements Store {
   }
 
   private constructor(pool: pg.Pool, max: number) {
-    super(pool);
+    super(pool, { seq: 0, started: 0, kid: undefined });
     this.pool = pool;
     this.maxConnections = max;
+  }
+
+  /** The current key id seen by the newest credential lookup, if any has run. */
+  observedKid(): string | undefined {
+    return this.kidSeen.kid;
   }
 
   poolStats(): PoolStats {

@@ -1,7 +1,7 @@
 // A real PostgreSQL server for the tests: Debian's binaries, a temporary data folder, loopback only, a free port.
 // initdb refuses root, so the server runs as the `postgres` system user when the tests run as root.
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,8 @@ export interface Postgres {
   query: (sql: string, db?: string) => Promise<pg.QueryResult>;
   /** Stops the server and removes its data. */
   destroy: () => void;
+  /** The server's processes (postmaster and its children), e.g. to measure their CPU time. */
+  pids: () => number[];
 }
 
 const running = new Set<Postgres>();
@@ -108,6 +110,11 @@ export async function startPostgres(t: { skip: (message: string) => void }, opti
     stop,
     start,
     query,
+    pids: () => {
+      const main = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      const children = spawnSync('pgrep', ['-P', String(main)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).map(Number);
+      return [main, ...children];
+    },
     destroy: () => {
       running.delete(p);
       try {

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { KEY_SECRET, postgresMissing, startPostgres, type Postgres } from '../helpers/postgres.ts';
-import { activateVia, ADMIN_TOKEN, api, fixture, startServer, type RunningServer } from '../helpers/server.ts';
+import { ROOT } from '../helpers/paths.ts';
+import { activateVia, ADMIN_TOKEN, api, fixture, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
 
 // The embedded store's fault suite, twinned on PostgreSQL with real faults: a replica killed with SIGKILL
 // under load and inside a transaction, PostgreSQL stopped and started under load, its connection limit reached.
@@ -203,21 +207,27 @@ test('a replica started while PostgreSQL is down waits for it, then serves', asy
   if (!server) return t.skip(postgresMissing());
   const f = fixture();
   const url = await server.createDatabase();
+  const seedFile = join(tempDir('pa-seed-'), 'seed.json');
+  writeFileSync(seedFile, JSON.stringify(f.seed));
   server.stop();
   let restarted = false;
+  const child = spawn(process.execPath, [join(ROOT, 'dist/license-server.js'), '--port', '0', '--database', url, '--seed', seedFile],
+    { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   try {
-    const starting = replica(url, f.seed);
-    await sleep(1_000);
+    await until('the replica says it waits', () => /waiting for PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:\d+\//.test(out), 10_000);
     server.start();
     restarted = true;
-    const s = await starting;
-    try {
-      assert.match(s.output(), /waiting for PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:\d+\//);
-      assert.equal((await activateVia(s, f.ci, { ci: true })).status, 200);
-    } finally {
-      await s.stop();
-    }
+    await until('the replica listens', () => /listening on http:\/\/127\.0\.0\.1:\d+/.test(out), 20_000);
+    const port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1]);
+    assert.equal((await activateVia({ url: `http://127.0.0.1:${port}` }, f.ci, { ci: true })).status, 200);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
   } finally {
+    child.kill('SIGKILL');
     if (!restarted) server.start();
   }
 });

@@ -4,12 +4,15 @@ import { ApiError } from '../errors.ts';
 import { CiTokenName, IdParams, LegacyPolicyBody, License, NewMember, NewWorkspace, RoleBody, Seat, WsIdParams, WsParams } from '../schemas.ts';
 import type { RouteContext } from './context.ts';
 import { requireAdminToken } from './admin-auth.ts';
+import { refuseUnexpectedBody } from './context.ts';
 
 /** The operator API under /admin/v1, by ADMIN_TOKEN (disabled without it), checked before any body is read. */
 export const adminRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
   const { accounts, keys, clock } = ctx;
 
   app.addHook('onRequest', async (request) => requireAdminToken(request, ctx.adminToken));
+
+  app.addHook('preValidation', refuseUnexpectedBody);
 
   const describe = async (wsId: string) => {
     const ws = await accounts.requireWorkspace(wsId);
@@ -87,6 +90,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
   app.put('/legacy-policy', { schema: { body: LegacyPolicyBody } }, async (request) => {
     await accounts.setLegacyPolicy(request.body);
     return accounts.legacyPolicy();
+  });
+  app.get('/signing-keys', async () => keys.status());
+  app.post('/signing-keys', async (_request, reply) => {
+    const staged = await keys.stage();
+    return reply.code(staged.created ? 201 : 200).send(staged);
   });
   app.post('/signing-keys/rotate', async () => keys.rotate());
 };
