@@ -75,7 +75,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     http: { requireHostHeader: false },
     clientErrorHandler,
     frameworkErrors,
-    ajv: { customOptions: { allErrors: false }, plugins: [(ajv: Ajv) => addServerFormats(ajv)] },
+    // removeAdditional off: Fastify's default strips unknown fields silently (a typo such as "seat" would pass as no limit).
+    ajv: { customOptions: { allErrors: false, removeAdditional: false }, plugins: [(ajv: Ajv) => addServerFormats(ajv)] },
   }).withTypeProvider<TypeBoxTypeProvider>();
   const routes: { method: string; pattern: RegExp }[] = [];
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { accessSync, constants as fsConstants, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants as fsConstants, existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SERVER_DEFAULTS } from '../core/constants.ts';
 import { CodedError } from '../core/errors.ts';
@@ -11,7 +11,7 @@ import { buildServer, type ServerOptions } from './app.ts';
 import { SERVER_EXIT, SHUTDOWN_GRACE_MS } from './constants.ts';
 import { fileStoreError, SeedError, ServerConfigError, StoreError } from './errors.ts';
 import { importSeed, readSeed } from './seed.ts';
-import { SigningKeys } from './signing-keys.ts';
+import { keyFilePermissionWarning, SigningKeys } from './signing-keys.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import { checkDatabaseUrl, openPostgres, postgresStartupError, type PostgresBackend } from './postgres-backend.ts';
 import type { Store } from './store.ts';
@@ -58,13 +58,30 @@ function clockFrom(env: NodeJS.ProcessEnv): () => Date {
   return () => new Date(Date.now() + offset);
 }
 
+/** mkdir -p says ENOENT on a read-only file system: the nearest existing folder tells the real cause. */
+function mkdirCause(dataDir: string, cause: unknown): unknown {
+  if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') return cause;
+  let dir = dirname(dataDir);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  try {
+    accessSync(dir, fsConstants.W_OK);
+  } catch (error) {
+    return error;
+  }
+  return cause;
+}
+
 /** The data folder exists and can be written; otherwise one line that names the folder and the cause. */
 function prepareDataDir(dataDir: string): void {
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     accessSync(dataDir, fsConstants.W_OK);
-  } catch (cause) {
-    throw startupStoreError(fileStoreError(cause, `the data folder ${dataDir} cannot be used`), dataDir);
+  } catch (error) {
+    const cause = mkdirCause(dataDir, error);
+    const known = startupStoreError(fileStoreError(cause, `the data folder ${dataDir} cannot be used`), dataDir);
+    if (known instanceof ServerConfigError) throw known;
+    const code = (cause as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new ServerConfigError('store.data_dir', `the data folder ${dataDir} cannot be created or used (${code}); give the server a writable --data-dir, then start again`, SERVER_EXIT.cannotWrite, { cause });
   }
 }
 
@@ -130,6 +147,8 @@ async function main(): Promise<number> {
       } catch (error) {
         throw startupStoreError(fileStoreError(error, 'the signing key cannot be saved'), args.dataDir);
       }
+      const keyWarning = keyFilePermissionWarning(args.dataDir);
+      if (keyWarning) console.error(`license-server: warning: ${keyWarning}`);
     }
     // One small write at start: a full disk or a read-only database is said now, not at the first activation.
     await store.write((tx) => tx.setSetting('started_at', clock().toISOString())).catch((error: unknown) => {

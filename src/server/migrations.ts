@@ -63,8 +63,20 @@ CREATE UNIQUE INDEX signing_keys_current ON signing_keys ((true)) WHERE retired_
 CREATE UNLOGGED TABLE rate_limits (key TEXT NOT NULL, window_start BIGINT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (key, window_start));
 `,
   },
+  {
+    version: 3,
+    name: 'a staged next signing key',
+    sqlite: '',
+    // A staged key: published, sealed private part kept, signing nothing until promoted (staged_at set to NULL).
+    postgres: `
+ALTER TABLE signing_keys ADD COLUMN staged_at TEXT;
+DROP INDEX signing_keys_current;
+CREATE UNIQUE INDEX signing_keys_current ON signing_keys ((true)) WHERE retired_at IS NULL AND staged_at IS NULL;
+CREATE UNIQUE INDEX signing_keys_next ON signing_keys ((true)) WHERE staged_at IS NOT NULL;
+`,
+  },
   // IF NOT EXISTS: SQLite databases of servers before this migration created these tables at the console's start.
-  { version: 3, name: 'web console logins, sessions, invitations', sqlite: CONSOLE_TABLES, postgres: CONSOLE_TABLES },
+  { version: 4, name: 'web console logins, sessions, invitations', sqlite: CONSOLE_TABLES, postgres: CONSOLE_TABLES },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

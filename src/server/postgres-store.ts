@@ -8,7 +8,7 @@ import { migratePostgres } from './migrations.ts';
 import type { ActivationRow, CiTokenRow, CredentialOwner, LicenseRow, MemberFields, MemberRow, Store, StoreReads, StoreTx, WorkspaceRow } from './store.ts';
 
 /** A signing key as stored: the public JWK, and the private part sealed under the key-encryption key. */
-export interface SigningKeyRow { kid: string; public_jwk: string; private_key: string | null; created_at: string; retired_at: string | null }
+export interface SigningKeyRow { kid: string; public_jwk: string; private_key: string | null; created_at: string; retired_at: string | null; staged_at: string | null }
 
 
 /** A member's or CI token's row joined with its workspace (w_) and license (l_) columns. */
@@ -22,7 +22,7 @@ type OwnerRow = Partial<MemberRow> & Partial<CiTokenRow> & {
 export interface KidObservation { seq: number; started: number; kid: string | undefined }
 const ownerSql = (table: string, column: string) => `SELECT o.*, w.name AS w_name, w.created_at AS w_created_at, l.id AS l_id, l.type AS l_type,
   l.plan AS l_plan, l.seats AS l_seats, l.starts_at AS l_starts_at, l.expires_at AS l_expires_at
-  , (SELECT kid FROM signing_keys WHERE retired_at IS NULL) AS k_current
+  , (SELECT kid FROM signing_keys WHERE retired_at IS NULL AND staged_at IS NULL) AS k_current
   FROM ${table} o JOIN workspaces w ON w.id = o.workspace_id LEFT JOIN licenses l ON l.workspace_id = o.workspace_id WHERE o.${column} = $1`;
 const OWNER_SQL = {
   token_hash: ownerSql('members', 'token_hash'),
@@ -143,7 +143,16 @@ class PgReads implements StoreReads {
 
   /** The signing key in use, by its id: read before every signature, so a rotation on any replica is seen at once. */
   async currentKid(): Promise<string | undefined> {
-    return (await this.row<{ kid: string }>('SELECT kid FROM signing_keys WHERE retired_at IS NULL'))?.kid;
+    return (await this.row<{ kid: string }>('SELECT kid FROM signing_keys WHERE retired_at IS NULL AND staged_at IS NULL'))?.kid;
+  }
+  /** The ids of the current and the staged key ("current|next"), read before every signature and JWKS: a change on any replica is seen at once. */
+  async liveKids(): Promise<string> {
+    const rows = await this.rows<{ kid: string; staged: boolean }>('SELECT kid, staged_at IS NOT NULL AS staged FROM signing_keys WHERE retired_at IS NULL');
+    return `${rows.find((r) => !r.staged)?.kid ?? ''}|${rows.find((r) => r.staged)?.kid ?? ''}`;
+  }
+  /** The staged next key, published but not signing, if any. */
+  async stagedKid(): Promise<string | undefined> {
+    return (await this.row<{ kid: string }>('SELECT kid FROM signing_keys WHERE staged_at IS NOT NULL'))?.kid;
   }
   signingKeys() { return this.rows<SigningKeyRow>('SELECT * FROM signing_keys ORDER BY created_at DESC, kid'); }
 }
@@ -189,8 +198,12 @@ class PgTx extends PgReads implements StoreTx {
     await this.run('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
   }
   async insertSigningKey(k: SigningKeyRow) {
-    await this.run('INSERT INTO signing_keys (kid, public_jwk, private_key, created_at, retired_at) VALUES ($1, $2, $3, $4, $5)',
-      [k.kid, k.public_jwk, k.private_key, k.created_at, k.retired_at]);
+    await this.run('INSERT INTO signing_keys (kid, public_jwk, private_key, created_at, retired_at, staged_at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [k.kid, k.public_jwk, k.private_key, k.created_at, k.retired_at, k.staged_at]);
+  }
+  /** The staged key signs from now on (the current one must be retired first: one current key at a time). */
+  async promoteSigningKey(kid: string) {
+    await this.run('UPDATE signing_keys SET staged_at = NULL WHERE kid = $1', [kid]);
   }
   /** The current key stays published (its public half) but signs no more: its private part is dropped. */
   async retireSigningKey(kid: string, at: string) {

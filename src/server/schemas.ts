@@ -38,7 +38,8 @@ export const ActivateBody = Type.Object({
   ci: Type.Boolean(),
   ciProvider: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
   machineId: Type.Optional(Type.String({ maxLength: 128 })),
-}, strict);
+  // Unknown fields are tolerated here alone: a newer entrypoint that sends one must still activate against this server.
+}, { additionalProperties: true });
 
 export const Activated = Type.Object({ license: Type.String() });
 

@@ -44,6 +44,12 @@ describe('activation', () => {
     assert.notEqual(jti(a.json.license), jti(b.json.license));
   });
 
+  test('an activation body with a field this server does not know still activates (a newer entrypoint)', async () => {
+    const res = await activateVia(server, f.admin, { arch: 'arm64' });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(typeof res.json.license, 'string');
+  });
+
   const cases: [string, () => string, Record<string, unknown>, number, string][] = [
     ['malformed token', () => 'ls-not-a-token', {}, 400, 'licensing.credentials.format'],
     ['token with a wrong checksum', () => f.admin.slice(0, -1) + (f.admin.endsWith('a') ? 'b' : 'a'), {}, 400, 'licensing.credentials.format'],

@@ -3,6 +3,7 @@ import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { maskSecrets } from '../../core/redact.ts';
 import { ApiError, StoreError } from '../errors.ts';
 import { PostgresStore } from '../postgres-store.ts';
 import { SqliteStore } from '../sqlite-store.ts';
@@ -80,7 +81,7 @@ export async function consolePlugin(app: FastifyInstance, options: Omit<ConsoleO
     pages.addHook('preValidation', (request, reply, done) => (request.method === 'POST' ? pages.csrfProtection(request, reply, done) : done()));
     pages.setErrorHandler(async (error: FastifyError, request, reply) => {
       const f = failureOf(error);
-      if (f.status >= 500) console.error(`${request.method} ${request.url}: ${error instanceof StoreError ? `${error.code}: ${error.message}` : (error.stack ?? error)}`);
+      if (f.status >= 500) console.error(maskSecrets(`${request.method} ${request.url.split('?')[0]}: ${error instanceof StoreError ? `${error.code}: ${error.message}` : (error.stack ?? error)}`));
       if (f.retryAfter) reply.header('retry-after', String(f.retryAfter));
       return html(reply, failurePage({ csrf: reply.generateCsrf(), title: f.title, message: f.message, action: { href: '/getting-started', label: 'Back to the console' } }), f.status);
     });

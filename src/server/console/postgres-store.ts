@@ -50,7 +50,7 @@ class PgWrites implements ConsoleWrites {
 }
 
 /**
- * The console's tables in the shared PostgreSQL database (migration 3), so that any replica serves any session.
+ * The console's tables in the shared PostgreSQL database (migration 4), so that any replica serves any session.
  * Writes take the store's write path (its transaction and advisory lock), as SQLite's go through its write queue;
  * reads use the pool and see committed rows, whichever replica wrote them.
  */

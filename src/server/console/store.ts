@@ -89,7 +89,7 @@ class SqliteWrites implements ConsoleWrites {
 }
 
 /**
- * The console's tables in the server's SQLite database (same file, own tables, migration 3). Every write
+ * The console's tables in the server's SQLite database (same file, own tables, migration 4). Every write
  * goes through the store's write queue, on its write connection, so it never races the store's transactions.
  */
 export class SqliteConsoleStore extends SqliteWrites implements ConsoleStore {

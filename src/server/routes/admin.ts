@@ -4,7 +4,7 @@ import { ACTIVATIONS_LISTED } from '../constants.ts';
 import { ApiError } from '../errors.ts';
 import { CiTokenName, IdParams, LegacyPolicyBody, License, NewMember, NewWorkspace, RoleBody, Seat, WsIdParams, WsParams } from '../schemas.ts';
 import type { RouteContext } from './context.ts';
-import { bearer } from './context.ts';
+import { bearer, refuseUnexpectedBody } from './context.ts';
 
 function sameSecret(a: string, b: string): boolean {
   const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -20,6 +20,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
     const value = bearer(request);
     if (!value || !sameSecret(value, ctx.adminToken)) throw new ApiError(401, 'auth.invalid', 'send the admin token as "Authorization: Bearer …"');
   });
+
+  app.addHook('preValidation', refuseUnexpectedBody);
 
   const describe = async (wsId: string) => {
     const ws = await accounts.requireWorkspace(wsId);
@@ -97,6 +99,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
   app.put('/legacy-policy', { schema: { body: LegacyPolicyBody } }, async (request) => {
     await accounts.setLegacyPolicy(request.body);
     return accounts.legacyPolicy();
+  });
+  app.get('/signing-keys', async () => keys.status());
+  app.post('/signing-keys', async (_request, reply) => {
+    const staged = await keys.stage();
+    return reply.code(staged.created ? 201 : 200).send(staged);
   });
   app.post('/signing-keys/rotate', async () => keys.rotate());
 };

@@ -4,7 +4,7 @@ import { CI_MANAGERS } from '../accounts.ts';
 import { ApiError } from '../errors.ts';
 import { CiTokenName, IdParams } from '../schemas.ts';
 import type { MemberRow } from '../store.ts';
-import { bearer, type RouteContext } from './context.ts';
+import { bearer, refuseUnexpectedBody, type RouteContext } from './context.ts';
 
 /** /v1/me and /v1/ci-tokens, by the caller's developer token, checked before any body is read. */
 export const selfServiceRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
@@ -20,6 +20,7 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
     }
     members.set(request, principal.member);
   });
+  app.addHook('preValidation', refuseUnexpectedBody);
   const ciManager = async (request: FastifyRequest) => {
     const { role } = me(request);
     if (!CI_MANAGERS.includes(role)) throw new ApiError(403, 'permission.denied', `role ${role} may not manage CI tokens; ask a workspace admin or owner`);
