@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { verifyLicense, type Jwks } from '../../src/core/license.ts';
-import { MIGRATIONS } from '../../src/server/migrations.ts';
 import { KEY_SECRET, postgresMissing, startPostgres, type Postgres } from '../helpers/postgres.ts';
 import { MIGRATIONS } from '../../src/server/migrations.ts';
 import { activateVia, ADMIN_TOKEN, api, fixture, runServer, startServer, type Fixture, type RunningServer } from '../helpers/server.ts';
