@@ -38,6 +38,9 @@ await build({
 for (const [name, { tooOld }] of Object.entries(PROGRAMS)) {
   const path = `dist/${name}.js`;
   writeFileSync(path, `#!/usr/bin/env node
+// SIGUSR1 without a listener opens Node's debugger (port 9229) for the process's life: this listener, first of
+// all, prevents that. While it is the only one (the program has not set its own yet) the signal ends the program, 128 + 10.
+process.on('SIGUSR1', () => { if (process.listenerCount('SIGUSR1') === 1) process.exit(138); });
 // ${name}: checks the Node version before loading the bundle, which needs Node ${NODE_MAJOR}.
 const major = Number(process.versions.node.split('.')[0]);
 if (major < ${NODE_MAJOR}) {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { BAKED_LICENSE, LICENSE_FILE_NAME, MOUNTED_LICENSE } from './constants.ts';
+import { cacheFiles } from './cache-file.ts';
+import { BAKED_LICENSE, MOUNTED_LICENSE } from './constants.ts';
+import { credentialBinding } from './credentials.ts';
 import { LicenseError } from './errors.ts';
 import { verifyLicenseFile, type Jwks, type VerifiedLicense } from './license.ts';
 
@@ -16,9 +17,9 @@ export interface CandidatePaths {
   baked: string;
 }
 
-/** Section 5's order: mounted by `localstack start`, the cache, baked into the image. */
-export function candidatePaths(cacheDir: string, paths: CandidatePaths = { mounted: MOUNTED_LICENSE, baked: BAKED_LICENSE }): string[] {
-  return [paths.mounted, join(cacheDir, LICENSE_FILE_NAME), paths.baked];
+/** Section 5's order: mounted by `localstack start`, the cache (license.json, then the credential's own file), baked into the image. */
+export function candidatePaths(cacheDir: string, credential: string, paths: CandidatePaths = { mounted: MOUNTED_LICENSE, baked: BAKED_LICENSE }): string[] {
+  return [paths.mounted, ...cacheFiles(cacheDir, credentialBinding(credential)), paths.baked];
 }
 
 /** Words for the banner: why a cached license could not be used. */

@@ -3,7 +3,7 @@ import { ENV, LIMITS } from './constants.ts';
 import { normalizeCredential, parseCredential, type Credential } from './credentials.ts';
 import { CredentialError } from './errors.ts';
 import type { Env } from './env.ts';
-import { readBounded } from './files.ts';
+import { fileErrorCode, readBounded } from './files.ts';
 import type { Reason } from './reason.ts';
 
 export interface ResolvedCredential {
@@ -33,10 +33,9 @@ function fromVariable(env: Env, name: string, fileName: string, readFile: ReadFi
   try {
     content = readFile(file);
   } catch (cause) {
-    const code = (cause as { code?: unknown }).code;
     return {
       code: 'credentials.file_unreadable',
-      detail: `${fileName} names ${file}, which cannot be read (${typeof code === 'string' ? code : 'error'}); check the secret is mounted and readable by this user`,
+      detail: `${fileName} names ${file}, which cannot be read (${fileErrorCode(cause)}); check the secret is mounted and readable by this user`,
     };
   }
   const fromFile = normalizeCredential(content);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CodedError } from './errors.ts';
 
@@ -54,14 +54,34 @@ export function removeStaleTemps(path: string, olderThanMs: number, nowMs = Date
   return removed;
 }
 
+/** What a non-regular file is, in words: a named pipe would block a reader forever. */
+function kindOf(stats: Stats): string {
+  if (stats.isFIFO()) return 'a named pipe (FIFO)';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/** The short cause of a file error for a message: the system's code, or what the file is instead. */
+export function fileErrorCode(error: unknown): string {
+  const e = error as { code?: unknown; message?: unknown } | undefined;
+  if (e?.code === 'file.not_regular' && typeof e.message === 'string') return e.message.replace(/^.* is /, '');
+  return typeof e?.code === 'string' ? e.code : error instanceof SyntaxError ? 'not JSON' : 'error';
+}
+
 /**
- * Reads a UTF-8 file of at most `limit` bytes; a larger one is refused without being read
- * (`file.too_large`). Errors keep the system's code (ENOENT, EACCES, EISDIR…).
+ * Reads a UTF-8 regular file of at most `limit` bytes; a larger one is refused without being read
+ * (`file.too_large`), and a FIFO, device or socket is refused without blocking (`file.not_regular`).
+ * Errors keep the system's code (ENOENT, EACCES, EISDIR…).
  */
 export function readBounded(path: string, limit: number): string {
-  const fd = openSync(path, 'r');
+  // O_NONBLOCK: opening a named pipe with no writer would otherwise block this process (and its signals) forever.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const size = fstatSync(fd).size;
+    const stats = fstatSync(fd);
+    if (stats.isDirectory()) throw Object.assign(new Error(`EISDIR: ${path} is a folder`), { code: 'EISDIR' });
+    if (!stats.isFile()) throw new CodedError('file.not_regular', `${path} is ${kindOf(stats)}`);
+    const size = stats.size;
     if (size > limit) throw new CodedError('file.too_large', `${path} is ${size} bytes, more than the ${limit} allowed`);
     // Read at most limit + 1 bytes: a file that grows (or reports size 0, like /proc) is still bounded.
     let buffer = Buffer.alloc(Math.min(limit + 1, Math.max(size + 1, 4096)));

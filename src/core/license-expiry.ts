@@ -1,3 +1,4 @@
+import { outsideText } from './redact.ts';
 import type { LicenseInfo } from './license.ts';
 
 /** Days of notice before a license ends: a trial is short, so its notice is too. */
@@ -14,6 +15,6 @@ export function expiryNotice(lic: Pick<LicenseInfo, 'id' | 'type' | 'expiresAt'>
   if (left <= 0 || left > days * DAY_MS) return undefined;
   const whole = Math.floor(left / DAY_MS);
   const when = whole === 0 ? 'in less than a day' : `in ${whole} day${whole === 1 ? '' : 's'}`;
-  const what = lic.type === 'trial' ? 'Your trial' : `Your license ${lic.id}`;
+  const what = lic.type === 'trial' ? 'Your trial' : `Your license ${outsideText(lic.id, [], 80)}`;
   return `${what} ends ${when} (${new Date(end).toISOString()}). Renew it in the LocalStack web app to keep Pro features.`;
 }

@@ -2,7 +2,8 @@ import { compactVerify, decodeProtectedHeader, importJWK, SignJWT, type JWK } fr
 import { AUDIENCE, CLOCK_SKEW_S, LICENSE_ALG, LICENSE_TYP, LIMITS, OFFLINE_VALIDITY_S } from './constants.ts';
 import { credentialBinding } from './credentials.ts';
 import { LicenseError } from './errors.ts';
-import { readBounded } from './files.ts';
+import { statSync } from 'node:fs';
+import { fileErrorCode, readBounded } from './files.ts';
 import { outsideText } from './redact.ts';
 
 export interface LicenseInfo {
@@ -48,7 +49,8 @@ export interface VerifyOptions {
 
 type KeyLike = Awaited<ReturnType<typeof importJWK>>;
 const imported = new WeakMap<JWK, Promise<KeyLike>>();
-const jwksFiles = new Map<string, Jwks>();
+/** Each trusted-keys file as last read, with the stat that says whether it changed since (a key rotation). */
+const jwksFiles = new Map<string, { stamp: string; jwks: Jwks }>();
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /** Signs claims as the contract's compact JWS (server side). */
@@ -58,27 +60,53 @@ export async function signLicense(claims: LicenseClaims, key: { privateKey: KeyL
     .sign(key.privateKey);
 }
 
-/** Reads a JWKS file (bounded); cached per path for the life of the process. */
+const B64URL_32 = /^[A-Za-z0-9_-]{43}$/;
+
+/** Why a JWKS entry is not an Ed25519 public key the verifier can use; undefined when it is one. */
+function keyProblem(key: unknown): string | undefined {
+  if (!isObject(key)) return 'not an object';
+  if (!isString(key.kid) || key.kid === '') return 'no "kid"';
+  if (key.kty !== 'OKP' || key.crv !== 'Ed25519') return 'not an Ed25519 key (kty OKP, crv Ed25519)';
+  if (!isString(key.x) || !B64URL_32.test(key.x)) return 'no valid "x" (32 bytes, base64url)';
+  if (key.alg !== undefined && key.alg !== LICENSE_ALG) return `"alg" is not ${LICENSE_ALG}`;
+  return undefined;
+}
+
+/** What says a file changed: a rotation rewrites (or replaces) the trusted-keys file. */
+function stampOf(path: string): string {
+  try {
+    const s = statSync(path);
+    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Reads a JWKS file (bounded), every entry an Ed25519 public key; a malformed file or key is a
+ * `license.keys_unreadable`. Kept per path, and read again once the file changed (a signing-key rotation).
+ */
 export function loadJwks(path: string): Jwks {
-  let jwks = jwksFiles.get(path);
-  if (jwks) return jwks;
+  const stamp = stampOf(path);
+  const known = jwksFiles.get(path);
+  if (known && stamp !== '' && known.stamp === stamp) return known.jwks;
   let parsed: unknown;
   try {
     parsed = JSON.parse(readBounded(path, LIMITS.jwksBytes));
   } catch (cause) {
-    throw new LicenseError('license.keys_unreadable', `cannot read the trusted keys file ${path} (${errorCode(cause)})`, { cause });
+    throw new LicenseError('license.keys_unreadable', `cannot read the trusted keys file ${path} (${fileErrorCode(cause)})`, { cause });
   }
-  if (!parsed || typeof parsed !== 'object' || !Array.isArray((parsed as Jwks).keys)) {
+  if (!isObject(parsed) || !Array.isArray(parsed.keys)) {
     throw new LicenseError('license.keys_unreadable', `the trusted keys file ${path} is not a JWKS ({"keys": [...]})`);
   }
-  jwks = parsed as Jwks;
-  jwksFiles.set(path, jwks);
+  const keys: unknown[] = parsed.keys;
+  for (const [i, key] of keys.entries()) {
+    const problem = keyProblem(key);
+    if (problem) throw new LicenseError('license.keys_unreadable', `the trusted keys file ${path} has a malformed key (entry ${i + 1}: ${problem})`);
+  }
+  const jwks = { keys: keys as JWK[] };
+  jwksFiles.set(path, { stamp, jwks });
   return jwks;
-}
-
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' ? code : error instanceof SyntaxError ? 'not JSON' : 'error';
 }
 
 /**
@@ -90,7 +118,7 @@ export function readLicenseFile(path: string): string {
   try {
     text = readBounded(path, LIMITS.licenseFileBytes);
   } catch (cause) {
-    const code = errorCode(cause);
+    const code = fileErrorCode(cause);
     if (code === 'file.too_large') throw new LicenseError('license.too_large', `license file ${path} is larger than ${LIMITS.licenseFileBytes} bytes`, { cause });
     throw new LicenseError('license.unreadable', `cannot read license file ${path}: ${code}`, { cause });
   }
@@ -134,7 +162,7 @@ export async function verifyLicense(jws: string, options: VerifyOptions): Promis
     throw new LicenseError('license.algorithm', `the license is signed with ${outsideText(header.alg, [], 40)}; only ${LICENSE_ALG} is accepted`);
   }
   const jwks = typeof options.keys === 'string' ? loadJwks(options.keys) : options.keys;
-  const jwk = typeof header.kid === 'string' ? jwks.keys.find((k) => k.kid === header.kid) : undefined;
+  const jwk = typeof header.kid === 'string' ? jwks.keys.find((k) => isObject(k) && k.kid === header.kid) : undefined;
   if (!jwk || typeof header.kid !== 'string') {
     throw new LicenseError('license.unknown_key', `the license was signed by key ${outsideText(header.kid, [], 80)}, which is not trusted`);
   }
@@ -143,9 +171,15 @@ export async function verifyLicense(jws: string, options: VerifyOptions): Promis
     keyPromise = importJWK(jwk, LICENSE_ALG);
     imported.set(jwk, keyPromise);
   }
+  let key: KeyLike;
+  try {
+    key = await keyPromise;
+  } catch (cause) {
+    throw new LicenseError('license.keys_unreadable', `the trusted key ${outsideText(header.kid, [], 80)} cannot be used as an Ed25519 public key`, { cause });
+  }
   let payload: Uint8Array;
   try {
-    ({ payload } = await compactVerify(jws, await keyPromise, { algorithms: [LICENSE_ALG] }));
+    ({ payload } = await compactVerify(jws, key, { algorithms: [LICENSE_ALG] }));
   } catch (cause) {
     throw new LicenseError('license.signature', 'the license signature does not verify: it was altered or not issued by a trusted server', { cause });
   }
@@ -167,15 +201,33 @@ export async function verifyLicenseFile(path: string, options: VerifyOptions): P
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isString = (v: unknown): v is string => typeof v === 'string';
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const LICENSE_TYPES = ['trial', 'subscription'];
 
-/** A signed payload is only a license when it has the contract's shape; anything else is `license.corrupt`. */
+/** Which claim of section 5 is missing or of the wrong type; undefined when all are there. */
+function claimProblem(v: unknown): string | undefined {
+  if (!isObject(v)) return 'not an object';
+  if (!(isString(v.aud) || (Array.isArray(v.aud) && v.aud.every(isString)))) return '"aud" missing or not a string';
+  for (const name of ['iss', 'sub', 'jti', 'tok'] as const) if (!isString(v[name])) return `"${name}" missing or not a string`;
+  for (const name of ['iat', 'nbf', 'exp'] as const) if (!isNumber(v[name])) return `"${name}" missing or not a number`;
+  if (typeof v.ci !== 'boolean') return '"ci" missing or not a boolean';
+  const lic = v.lic;
+  if (!isObject(lic)) return '"lic" missing or not an object';
+  for (const name of ['id', 'type', 'plan', 'status', 'expiresAt'] as const) if (!isString(lic[name])) return `"lic.${name}" missing or not a string`;
+  if (!LICENSE_TYPES.includes(lic.type as string)) return '"lic.type" is neither trial nor subscription';
+  const ws = v.ws;
+  if (!isObject(ws) || !isString(ws.id) || !isString(ws.name)) return '"ws" missing or not {"id", "name"}';
+  if (!Array.isArray(v.features) || !v.features.every(isString)) return '"features" missing or not a list of strings';
+  return undefined;
+}
+
+/**
+ * A signed payload is only a license when it has every claim section 5 lists, each of its type;
+ * anything else is `license.corrupt`, so no program reading a verified license can crash on it.
+ */
 function asClaims(value: unknown): LicenseClaims {
-  const ok = isObject(value)
-    && (isString(value.aud) || (Array.isArray(value.aud) && value.aud.every(isString)))
-    && isString(value.tok) && Number.isFinite(value.iat) && Number.isFinite(value.exp)
-    && isObject(value.lic) && isString(value.lic.id) && isString(value.lic.type) && isString(value.lic.status) && isString(value.lic.expiresAt)
-    && (value.features === undefined || (Array.isArray(value.features) && value.features.every(isString)));
-  if (!ok) throw new LicenseError('license.corrupt', 'the signed payload is not a license (claims missing or of the wrong type)');
+  const problem = claimProblem(value);
+  if (problem) throw new LicenseError('license.corrupt', `the signed payload is not a license (${problem})`);
   return value as unknown as LicenseClaims;
 }
 

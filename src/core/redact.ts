@@ -4,8 +4,8 @@ import { maskCredential } from './credentials.ts';
 // A token-shaped word: ls-/lsci- at a word start, then more than the 4 characters a masked form keeps.
 const TOKEN_SHAPED = /(?<![A-Za-z0-9_-])(lsci-|ls-)([A-Za-z0-9][A-Za-z0-9-]{4,})/g;
 const AUTH_HEADER = /\b(Bearer|Basic)\s+[^\s"',;]+/gi;
-// Control characters (C0, DEL, C1) and line separators: one line stays one line.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+// Control characters (C0, DEL, C1), line separators, and bidi controls that reorder what a terminal shows.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g;
 
 /** Masks every credential-shaped word and every known secret (the credential in use, legacy keys too). */
 export function maskSecrets(text: string, known: readonly (string | undefined)[] = []): string {
@@ -16,14 +16,36 @@ export function maskSecrets(text: string, known: readonly (string | undefined)[]
   return out.replace(TOKEN_SHAPED, (_m, prefix: string, body: string) => `${prefix}${body.slice(0, 4)}…`);
 }
 
+/** Any decoded JSON value as text; String() throws for objects such as {"toString": null}. */
+function describe(value: unknown): string {
+  try {
+    return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 /**
  * Text that came from outside (a server's message, a header field, an error's text), made fit for one
  * log line: control characters flattened, secrets masked, length bounded.
  */
 export function outsideText(value: unknown, known: readonly (string | undefined)[] = [], max: number = LIMITS.outsideTextChars): string {
-  let text = typeof value === 'string' ? value : String(value);
+  let text = typeof value === 'string' ? value : describe(value);
   // Cut before masking so a huge input costs little; cut again after, as masking never lengthens much.
   if (text.length > max * 4) text = text.slice(0, max * 4);
   text = maskSecrets(text.replace(CONTROL, ' '), known).replace(AUTH_HEADER, (_m, scheme: string) => `${scheme} …`).trim();
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** A URL as it may be stored or shown: never its user:password. */
+export function withoutUserinfo(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/+$/, '');
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, '//');
+  }
 }

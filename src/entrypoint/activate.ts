@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { activationBody, type CiEnvironment } from '../core/activation-body.ts';
+import { cacheFiles } from '../core/cache-file.ts';
 import { candidatePaths, chooseNewest, readCandidates, summariseRejections, type CandidatePaths } from '../core/candidates.ts';
 import { ENV } from '../core/constants.ts';
 import { resolveCredential } from '../core/credential-source.ts';
-import { maskCredential } from '../core/credentials.ts';
+import { credentialBinding, maskCredential } from '../core/credentials.ts';
 import type { Env } from '../core/env.ts';
 import { LicenseError } from '../core/errors.ts';
 import { loadJwks, verifyLicense, type Jwks, type VerifiedLicense } from '../core/license.ts';
 import type { Reason } from '../core/reason.ts';
 import { outsideText } from '../core/redact.ts';
 import type { Config } from './config.ts';
-import { cachePath, storeLicense, storeLicenseAt, type Saved, type StoreContext } from './license-store.ts';
+import { storeLicense, storeLicenseAt, type Saved, type StoreContext } from './license-store.ts';
 import { activateOnline, type OnlineResult } from './online.ts';
 
 /** How the activation ended. `licenseFile` is the file the command is told about, and the one refresh() keeps fresh. */
@@ -33,7 +34,7 @@ export interface Activation {
 
 export interface ActivateOptions {
   config: Config;
-  /** The trusted public keys, as loaded by the caller (or a JWKS file's path). */
+  /** The trusted public keys, or a JWKS file's path: read again when it changes (a key rotation), the last good copy kept otherwise. */
   keys: Jwks | string;
   /** Where the credential variables (and HTTP(S)_PROXY, NO_PROXY) are read from. */
   env: Env;
@@ -55,6 +56,41 @@ export async function detectCi(): Promise<CiEnvironment> {
   return { isCI: ci.isCI === true, name: ci.name ?? null };
 }
 
+/** Why an online activation that ended without an answer failed, for the banner: each cause its own code. */
+function failureReason(result: Extract<OnlineResult, { kind: 'failed' }>, rejections: string): Reason {
+  const detail = `${result.detail}; ${rejections}`;
+  if (result.tls) return { code: 'tls.failed', detail };
+  if (result.answered === 'busy') return { code: 'server.busy', detail };
+  if (result.answered === 'failing') return { code: 'server.failing', detail };
+  if (result.answered === 'unexpected') return { code: 'server.unexpected', detail };
+  return { code: 'offline.unavailable', detail };
+}
+
+/** The warning of an offline start: what the server did, in words. */
+function failureWords(result: Extract<OnlineResult, { kind: 'failed' }>): string {
+  if (result.answered === 'busy') return `the license server was busy (${result.detail})`;
+  if (result.answered === 'failing') return `the license server is failing (${result.detail})`;
+  if (result.answered === 'unexpected') return `the license server gave an unexpected answer (${result.detail})`;
+  return `the license server could not be reached (${result.detail})`;
+}
+
+/** A license from the server that fails only on time: the two clocks differ, the license is not forged. */
+const CLOCK_CODES = new Set(['license.clock_rolled_back', 'license.offline_expired']);
+
+/** Keys from a path are read again whenever the file changed; a file that turned bad keeps the last good keys. */
+function keySource(keys: Jwks | string): () => Jwks {
+  if (typeof keys !== 'string') return () => keys;
+  let last = loadJwks(keys);
+  return () => {
+    try {
+      last = loadJwks(keys);
+    } catch {
+      // Mid-rewrite or broken: the keys already trusted stay trusted until a good file appears.
+    }
+    return last;
+  };
+}
+
 const NO_REFRESH = async (): Promise<RefreshResult> => ({ ok: false, reason: { code: 'refresh.none', detail: 'nothing was activated' }, refused: true });
 
 /**
@@ -64,7 +100,7 @@ const NO_REFRESH = async (): Promise<RefreshResult> => ({ ok: false, reason: { c
 export async function activate(options: ActivateOptions): Promise<Activation> {
   const { config, env } = options;
   const now = options.now ?? (() => new Date());
-  const keys = typeof options.keys === 'string' ? loadJwks(options.keys) : options.keys;
+  const keys = keySource(options.keys);
   const warnings: string[] = [];
   const failed = (reason: Reason): Activation => ({ outcome: { activated: false, mode: 'none', reason, warnings }, refresh: NO_REFRESH, refreshSoon: false });
 
@@ -76,8 +112,9 @@ export async function activate(options: ActivateOptions): Promise<Activation> {
     warnings.push(`${credential.resolved.source} holds a legacy API key (${maskCredential(value)}); legacy keys are being sunset. Switch to ${ENV.authToken}.`);
   }
   const body = activationBody(ci, options.machineId ?? randomUUID());
-  const verify = (jws: string) => verifyLicense(jws, { keys, credential: value, now: now() });
-  const context = (signal?: AbortSignal): StoreContext => ({ endpoint: config.apiEndpoint, now: now(), verify, signal });
+  const verify = (jws: string) => verifyLicense(jws, { keys: keys(), credential: value, now: now() });
+  const verifyAny = (jws: string) => verifyLicense(jws, { keys: keys(), now: now() });
+  const context = (signal?: AbortSignal): StoreContext => ({ endpoint: config.apiEndpoint, now: now(), verify, verifyAny, signal });
   const online = (fallbackAtHand: boolean, signal?: AbortSignal) => activateOnline({
     endpoint: config.apiEndpoint, credential: value, body, timeoutMs: config.activationTimeoutMs, env, signal, fallbackAtHand,
   });
@@ -86,13 +123,15 @@ export async function activate(options: ActivateOptions): Promise<Activation> {
     try {
       return { license: await verify(result.jws) };
     } catch (error) {
-      if (error instanceof LicenseError) return { reason: { code: 'license.not_genuine', detail: `${error.message} [${error.code}]` } };
+      if (error instanceof LicenseError) {
+        return { reason: { code: CLOCK_CODES.has(error.code) ? 'clock.skew' : 'license.not_genuine', detail: `${error.message} [${error.code}]` } };
+      }
       throw error;
     }
   };
 
   // Read before going online: with a license that verifies at hand, a missing server is no reason to wait.
-  const candidates = await readCandidates(candidatePaths(config.cacheDir, options.paths), { keys, credential: value, now: now() });
+  const candidates = await readCandidates(candidatePaths(config.cacheDir, value, options.paths), { keys: keys(), credential: value, now: now() });
   const best = chooseNewest(candidates);
 
   const result = await online(best !== undefined, options.signal);
@@ -108,13 +147,13 @@ export async function activate(options: ActivateOptions): Promise<Activation> {
     mode = 'online';
   } else {
     if (!best) {
-      return failed({ code: result.tls ? 'tls.failed' : 'offline.unavailable', detail: `${result.detail}; ${summariseRejections(candidates)}` });
+      return failed(failureReason(result, summariseRejections(candidates)));
     }
-    warnings.push(`the license server could not be reached (${result.detail}); using the cached license from ${best.path} and trying again in the background`);
+    warnings.push(`${failureWords(result)}; using the cached license from ${best.path} and trying again in the background`);
     mode = 'offline';
     from = best.path;
     // The mounted or baked copy is never refreshed in place: the command is told about the cache's copy.
-    saved = best.path === cachePath(config.cacheDir)
+    saved = cacheFiles(config.cacheDir, credentialBinding(value)).includes(best.path)
       ? { ok: true, path: best.path, license: best.verified, kept: false }
       : await storeLicense(config.cacheDir, best.verified, context(options.signal));
     if (!saved.ok) saved = { ok: true, path: best.path, license: best.verified, kept: false, warning: `${saved.reason.detail}; the command reads ${best.path}, which cannot be refreshed` };
@@ -127,7 +166,7 @@ export async function activate(options: ActivateOptions): Promise<Activation> {
   const refresh = async (signal?: AbortSignal): Promise<RefreshResult> => {
     try {
       const again = await online(false, signal);
-      if (again.kind === 'failed') return { ok: false, reason: { code: again.tls ? 'tls.failed' : 'offline.unavailable', detail: again.detail }, refused: false };
+      if (again.kind === 'failed') return { ok: false, reason: { code: failureReason(again, '').code, detail: failureWords(again) }, refused: false };
       if (again.kind === 'refused') return { ok: false, reason: again.reason, refused: true };
       const accepted = await accept(again);
       if ('reason' in accepted) return { ok: false, reason: accepted.reason, refused: true };

@@ -1,4 +1,5 @@
 import { WEBAPP_URL } from '../core/constants.ts';
+import { outsideText } from '../core/redact.ts';
 
 const RULE = '===============================================';
 const RED = '\u001b[31m';
@@ -25,7 +26,9 @@ export function renderBanner(reason: string, options: { activatePro: boolean; co
   return lines.join('\n');
 }
 
-export function renderSuccess(lic: { id: string; type: string }, from?: string): string {
+/** `lic.id` and `lic.type` come from a signed payload, still outside text: no escape sequence reaches the terminal. */
+export function renderSuccess(license: { id: string; type: string }, from?: string): string {
+  const lic = { id: outsideText(license.id, [], 80), type: outsideText(license.type, [], 40) };
   return from
     ? `Successfully activated cached license ${lic.id}:${lic.type} from ${from} 🔑✅`
     : `Successfully activated license ${lic.id}:${lic.type} 🔑✅`;

@@ -2,7 +2,7 @@ import envVar from 'env-var';
 import { ENV } from '../core/constants.ts';
 import type { Env } from '../core/env.ts';
 import { CodedError } from '../core/errors.ts';
-import { outsideText } from '../core/redact.ts';
+import { outsideText, withoutUserinfo } from '../core/redact.ts';
 import { DEFAULTS } from './defaults.ts';
 
 /** An invalid configuration value: exit 64 with one line naming the variable. */
@@ -45,7 +45,7 @@ function read<T>(variable: string, accepts: string, env: Env, get: () => T): T {
   try {
     return get();
   } catch (cause) {
-    throw new ConfigError(variable, `${variable}=${outsideText(env[variable], [], 80)} is invalid: ${accepts}`, { cause });
+    throw new ConfigError(variable, `${variable}=${outsideText(withoutUserinfo(env[variable] ?? ''), [], 80)} is invalid: ${accepts}`, { cause });
   }
 }
 
@@ -65,7 +65,8 @@ export function readConfig(env: Env, context: { defaultTrustedKeys: string; isTT
   const url = read(ENV.apiEndpoint, 'use an http(s) URL such as https://api.localstack.cloud/v1', env, () => {
     const value = v.get(ENV.apiEndpoint).default(DEFAULTS.apiEndpoint).asUrlString();
     if (!/^https?:\/\//i.test(value)) throw new TypeError('not http(s)');
-    return value.replace(/\/+$/, '');
+    // The credential goes in the Authorization header; a user:password in the URL is never sent, stored or shown.
+    return withoutUserinfo(value).replace(/\/+$/, '');
   });
   return {
     activatePro: read(ENV.activatePro, 'use 1/true (exit when activation fails) or 0/false (start without Pro)', env,

@@ -30,6 +30,10 @@ export const ANSWER_LIMIT_BYTES = 64 * 1024;
 
 /** Waiting for a lock another container holds: long enough to outlast a stale one (10 s), no longer. */
 export const LOCK_WAIT_MS = 15_000;
+/** A lock folder dated further ahead than this is stale too (proper-lockfile only ages locks from the past). */
+export const LOCK_FUTURE_SKEW_MS = 5_000;
+/** The private temporary folders a license goes to when the cache cannot be written (`$TMPDIR/localstack-license-*`). */
+export const FALLBACK_PREFIX = 'localstack-license-';
 /** A `license.json.*.tmp` older than this was left by a writer that died between write and rename. */
 export const STALE_TEMP_MS = 60_000;
 

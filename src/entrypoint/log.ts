@@ -19,5 +19,9 @@ export function renderLog(level: Level, message: string, fmt: LogFormat, now: Da
 
 /** The only place the entrypoint writes its own lines; a credential-shaped word never gets out whole. */
 export function writeLog(line: string): void {
-  process.stderr.write(`${maskSecrets(line)}\n`);
+  try {
+    process.stderr.write(`${maskSecrets(line)}\n`);
+  } catch {
+    // stderr closed (EPIPE): a line lost is no reason to stop supervising the command.
+  }
 }

@@ -13,6 +13,7 @@ import { DEFAULTS, EXIT, FORWARDED_SIGNALS } from './defaults.ts';
 import { handOverPid1 } from './init.ts';
 import { renderLog, writeLog, type Level, type LogFormat } from './log.ts';
 import { reasonText } from './reasons.ts';
+import { outsideText } from '../core/redact.ts';
 
 type Log = (level: Level, message: string, extra?: Record<string, unknown>) => void;
 
@@ -64,7 +65,7 @@ function report(outcome: Outcome, config: Config, log: Log, now: Date): void {
 function refreshLine(result: RefreshResult): [Level, string] {
   if (result.ok) {
     const until = new Date(result.license.claims.exp * 1000).toISOString();
-    return ['info', `License refreshed: ${result.license.claims.lic.id} valid offline until ${until} (${result.licenseFile})`];
+    return ['info', `License refreshed: ${outsideText(result.license.claims.lic.id, [], 80)} valid offline until ${until} (${result.licenseFile})`];
   }
   if (!result.refused) return ['warn', `license refresh failed: ${result.reason.detail}; the cached license stays in use`];
   return ['warn', `license refresh refused: ${reasonText(result.reason)}`];
@@ -101,10 +102,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
 
   let config: Config;
-  let keys: Jwks;
   try {
     config = readConfig(env, { defaultTrustedKeys: defaultTrustedKeysPath(), isTTY: process.stderr.isTTY === true });
-    keys = loadKeys(config);
+    loadKeys(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       early('error', `docker-entrypoint: ${error.message}`, { code: error.code, variable: error.variable });
@@ -120,7 +120,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   void import('./supervisor.ts');
   let activation: Activation;
   try {
-    activation = await activate({ config, keys, env, ci: await detectCi(), signal: controller.signal });
+    // The path, not the keys: a refresh after a signing-key rotation reads the updated file.
+    activation = await activate({ config, keys: config.trustedKeys, env, ci: await detectCi(), signal: controller.signal });
   } catch (error) {
     const signal = signals.received();
     if (signal) return signalExit(signal);
@@ -151,6 +152,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     stopRefresh();
   }
 }
+
+// A closed stdout or stderr (EPIPE) must not end the supervisor: the command's exit code still comes back.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 
 main(process.argv.slice(2), process.env).then(
   (code) => process.exit(code),

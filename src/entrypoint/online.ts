@@ -4,7 +4,7 @@ import type { Env } from '../core/env.ts';
 import { describeNetworkError, formatSeconds, isConnectionFailure, isTimeout, isTlsError } from '../core/network-errors.ts';
 import type { Reason } from '../core/reason.ts';
 import { outsideText } from '../core/redact.ts';
-import { readAnswer, type Answer } from './answers.ts';
+import { readAnswer, type Answer, type Answered } from './answers.ts';
 import { ANSWER_LIMIT_BYTES } from './defaults.ts';
 import { proxyAgent, request } from './http-client.ts';
 import { attemptTimeout, nextDelay } from './retry-policy.ts';
@@ -13,7 +13,7 @@ import { attemptTimeout, nextDelay } from './retry-policy.ts';
 export type OnlineResult =
   | { kind: 'license'; jws: string }
   | { kind: 'refused'; reason: Reason }
-  | { kind: 'failed'; detail: string; tls: boolean };
+  | { kind: 'failed'; detail: string; tls: boolean; answered?: Answered };
 
 export interface OnlineRequest {
   endpoint: string;
@@ -69,10 +69,13 @@ export async function activateOnline(req: OnlineRequest): Promise<OnlineResult> 
         body: payload,
       }, ANSWER_LIMIT_BYTES);
       if (res.text === undefined) {
-        return { kind: 'refused', reason: { code: 'server.unexpected', detail: `HTTP ${res.status} with an answer larger than ${ANSWER_LIMIT_BYTES / 1024} KiB` } };
+        return { kind: 'failed', detail: `HTTP ${res.status} with an answer larger than ${ANSWER_LIMIT_BYTES / 1024} KiB`, answered: 'unexpected' };
       }
-      const retryAfter = res.headers['retry-after'];
-      return readAnswer(res.status, res.text, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, Date.now(), secrets);
+      const header = (name: string) => {
+        const value = res.headers[name];
+        return Array.isArray(value) ? value[0] : value;
+      };
+      return readAnswer(res.status, res.text, header('retry-after'), Date.now(), secrets, header('content-type'));
     } catch (error) {
       if (isTlsError(error)) return { kind: 'failed', detail: `TLS: ${outsideText(describeNetworkError(error), secrets)}`, tls: true };
       const timedOut = budget.signal.aborted || isTimeout(error);
@@ -81,11 +84,13 @@ export async function activateOnline(req: OnlineRequest): Promise<OnlineResult> 
   };
 
   let last = noAnswer;
+  let answered: Answered | undefined;
   try {
     for (let n = 1; !budget.signal.aborted; n++) {
       const answer = await attempt();
       if (answer.kind !== 'failed') return answer;
       last = answer.detail;
+      answered = answer.answered;
       if (answer.tls) return { kind: 'failed', detail: answer.detail, tls: true };
       if (budget.signal.aborted) break;
       const delay = nextDelay({ connection: answer.connection === true, retryAfterMs: answer.retryAfterMs, fallbackAtHand: req.fallbackAtHand }, n, budget.left(), random());
@@ -93,7 +98,7 @@ export async function activateOnline(req: OnlineRequest): Promise<OnlineResult> 
       await sleep(delay, undefined, { signal: budget.signal }).catch(() => {});
     }
     if (req.signal?.aborted) throw req.signal.reason;
-    return { kind: 'failed', detail: last, tls: false };
+    return { kind: 'failed', detail: last, tls: false, answered: last === noAnswer ? undefined : answered };
   } finally {
     budget.end();
     dispatcher.destroy().catch(() => {});

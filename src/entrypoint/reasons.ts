@@ -30,7 +30,14 @@ const TEXT: Record<string, (detail: string, cause: string) => string> = {
   'tls.failed': (d) =>
     `The TLS connection to the license server failed and no usable cached license was found: ${d}. If a proxy intercepts TLS, add its CA certificate with NODE_EXTRA_CA_CERTS.`,
   'cache.unwritable': (d) => `The license was activated but cannot be stored: ${d}. Give the container a writable ${ENV.cacheDir} or temporary folder.`,
-  'server.unexpected': (d) => `The license server gave an unexpected answer (${d}). Check ${ENV.apiEndpoint}, or try again later.`,
+  'server.unexpected': (d) =>
+    `The license server gave an unexpected answer and no usable cached license was found: ${d}. Check that ${ENV.apiEndpoint} is the license server and that no proxy or captive portal answers in its place (HTTPS_PROXY).`,
+  'server.busy': (d) =>
+    `The license server was busy (rate limited) and no usable cached license was found: ${d}. Try again in a few minutes; once activated online, a license stays valid offline for 24 h.`,
+  'server.failing': (d) =>
+    `The license server is failing (it answered with an error) and no usable cached license was found: ${d}. Try again later; once activated online, a license stays valid offline for 24 h.`,
+  'clock.skew': (d) =>
+    `The clocks of this machine and the license server differ by more than 5 minutes, so the license it issued does not fit this machine's time (${d}). Fix the clock (NTP) of this machine or of the license server.`,
 };
 
 /** The server's codes (section 4) mapped onto the reasons above. */

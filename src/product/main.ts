@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { createServer } from 'node:http';
 import { GATEWAY_LISTEN_DEFAULT } from '../core/constants.ts';
+import { outsideText } from '../core/redact.ts';
 import { VERSION } from '../core/version.ts';
 import { healthOf } from './health.ts';
 import { checkLicense, type LicenseState } from './license-check.ts';
@@ -46,8 +47,8 @@ async function main(argv: string[]): Promise<void> {
   let state: LicenseState = await checkLicense(process.env, new Date());
   let checkedAt = Date.now();
   console.error(state.pro
-    ? `pro-emulator: Pro features enabled for ${state.claims.ws.name} (${state.claims.features.join(', ')})`
-    : `pro-emulator: running without Pro features (${state.why})`);
+    ? `pro-emulator: Pro features enabled for ${outsideText(state.claims.ws.name, [], 80)} (${outsideText(state.claims.features.join(', '))})`
+    : `pro-emulator: running without Pro features (${outsideText(state.why)})`);
 
   const server = createServer(async (req, res) => {
     if (Date.now() - checkedAt > RECHECK_MS) {

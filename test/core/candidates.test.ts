@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -11,8 +12,10 @@ import { tempDir } from '../helpers/server.ts';
 const verified = (path: string, iat: number): Candidate => ({ path, verified: { jws: 'x', kid: 'k', claims: { iat } as never } });
 const rejected = (path: string, code: string): Candidate => ({ path, rejected: { code, message: code } });
 
-test('candidates in the contract order: mounted, cache, baked', () => {
-  assert.deepEqual(candidatePaths('/cache'), ['/etc/localstack/conf.d/license.json', '/cache/license.json', '/usr/lib/localstack/license.json']);
+test("candidates in the contract order: mounted, cache (license.json, then the credential's own file), baked", () => {
+  const token = generateToken('developer');
+  const own = `/cache/license-${createHash('sha256').update(token).digest('hex').slice(0, 12)}.json`;
+  assert.deepEqual(candidatePaths('/cache', token), ['/etc/localstack/conf.d/license.json', '/cache/license.json', own, '/usr/lib/localstack/license.json']);
 });
 
 test('the newest verified license wins, wherever it lies; a rejected one never does', () => {

@@ -359,7 +359,7 @@ describe('the cache under contention', () => {
     const script = `mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"`;
     const r = await run(['--mount', 'sh', '-c', script, 'sh', dir, ENTRYPOINT, ...SHOW_ENV], e, { command: 'unshare' });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /Warning: cannot write the license cache in .* \(EROFS\); using .*license\.json for this container only/);
+    assert.match(r.stderr, /Warning: cannot write the license cache in .* \(EROFS: read-only file system\); using .*license\.json for this container only/);
     const view = childView(r);
     assert.equal(view.mode, 'online');
     assert.ok(view.file.startsWith(e.TMPDIR), view.file);
@@ -382,7 +382,7 @@ describe('a cache folder this user may not write', () => {
     const e = env({ LICENSE_CACHE_DIR: cache, LICENSE_TRUSTED_KEYS: keys, TMPDIR: tmp, HOME: tmp });
     const r = await run(['--reuid=65534', '--regid=65534', '--clear-groups', ENTRYPOINT, ...SHOW_ENV], e, { command: 'setpriv' });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /Warning: cannot write the license cache in .* \(EACCES\); using .*license\.json for this container only/);
+    assert.match(r.stderr, /Warning: cannot write the license cache in .* \(EACCES: permission denied\); using .*license\.json for this container only/);
     const view = childView(r);
     assert.equal(view.mode, 'online');
     assert.ok(view.file.startsWith(tmp), view.file);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -17,7 +18,11 @@ import { isRoot, unlessAble } from '../helpers/capabilities.ts';
 const token = generateToken('developer');
 const key = await testKey();
 const keys = { keys: [key.jwk] };
-const ctx = (): StoreContext => ({ endpoint: 'http://test/v1', now: new Date(), verify: (jws) => verifyLicense(jws, { keys, credential: token, now: new Date() }) });
+const ctx = (credential = token): StoreContext => ({
+  endpoint: 'http://test/v1', now: new Date(),
+  verify: (jws) => verifyLicense(jws, { keys, credential, now: new Date() }),
+  verifyAny: (jws) => verifyLicense(jws, { keys, now: new Date() }),
+});
 const license = async (iat = nowS() - 5): Promise<VerifiedLicense> => verifyLicense(await forge(key, claimsFor(token, iat)), { keys, credential: token });
 const FAST = { timeout: 8_000 };
 
@@ -33,7 +38,7 @@ describe('writes that cannot happen fall back at once to a private temporary fil
     const saved = await storeLicense(dir, await license(), ctx());
     assert.ok(saved.ok);
     assert.notEqual(saved.path, join(dir, 'license.json'));
-    assert.match(saved.warning!, /cannot write the license cache in .* \(ENOTDIR\)/);
+    assert.match(saved.warning!, /cannot write the license cache in .* \(ENOTDIR: /);
     assert.equal(JSON.parse(readFileSync(saved.path, 'utf8')).license, saved.license.jws);
   });
 
@@ -43,7 +48,7 @@ describe('writes that cannot happen fall back at once to a private temporary fil
     try {
       const saved = await storeLicense(dir, await license(), ctx());
       assert.ok(saved.ok);
-      assert.match(saved.warning!, /\(EROFS\)/);
+      assert.match(saved.warning!, /\(EROFS: read-only file system\)/);
       assert.ok(!existsSync(join(dir, 'license.json')));
     } finally {
       umount();
@@ -63,7 +68,7 @@ describe('writes that cannot happen fall back at once to a private temporary fil
       }
       const saved = await storeLicense(dir, await license(), ctx());
       assert.ok(saved.ok);
-      assert.match(saved.warning!, /\(ENOSPC\)/);
+      assert.match(saved.warning!, /\(ENOSPC: no space left\)/);
       assert.equal(JSON.parse(readFileSync(join(dir, 'license.json'), 'utf8')).license, old.jws, 'nothing lost');
       assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.tmp')), []);
     } finally {
@@ -111,10 +116,10 @@ test('item 12: a temp file left by a writer killed between write and rename is r
   assert.ok(existsSync(fresh), 'a writer in flight is not disturbed');
 });
 
-test('item 5: only a newer license that verifies is kept; a forged or foreign newer file is replaced', FAST, async () => {
+test('item 5: only a newer license that verifies is kept; a forged, expired-foreign or garbage file is replaced', FAST, async () => {
   const forger = await testKey();
   const other = generateToken('developer');
-  for (const jws of [await forge(forger, claimsFor(token, nowS() + 3650 * 86_400)), await forge(key, claimsFor(other, nowS() + 60)), 'garbage']) {
+  for (const jws of [await forge(forger, claimsFor(token, nowS() + 3650 * 86_400)), await forge(key, claimsFor(other, nowS() - 25 * 3600)), 'garbage']) {
     const dir = cacheWith(jws);
     const mine = await license();
     const saved = await storeLicense(dir, mine, ctx());
@@ -126,6 +131,57 @@ test('item 5: only a newer license that verifies is kept; a forged or foreign ne
   const saved = await storeLicense(dir, await license(), ctx());
   assert.ok(saved.ok && saved.kept);
   assert.equal(saved.license.jws, newer.jws);
+});
+
+test("adversary 1: a still-valid license of another credential is never replaced; this credential's own file is written beside it", FAST, async () => {
+  const other = generateToken('developer');
+  const theirs = await forge(key, claimsFor(other, nowS() - 60));
+  const dir = cacheWith(theirs);
+  const mine = await license();
+  const saved = await storeLicense(dir, mine, ctx());
+  assert.ok(saved.ok && saved.warning === undefined);
+  const own = join(dir, `license-${createHash('sha256').update(token).digest('hex').slice(0, 12)}.json`);
+  assert.equal(saved.path, own);
+  assert.equal(JSON.parse(readFileSync(join(dir, 'license.json'), 'utf8')).license, theirs, "the other credential's file is untouched");
+  assert.equal(JSON.parse(readFileSync(own, 'utf8')).license, mine.jws);
+  // A refresh aimed at the other credential's file is refused, not written.
+  const refused = await storeLicenseAt(join(dir, 'license.json'), await license(), ctx());
+  assert.ok(!refused.ok && /another credential/.test(refused.reason.detail));
+  assert.equal(JSON.parse(readFileSync(join(dir, 'license.json'), 'utf8')).license, theirs);
+});
+
+test('adversary 8: a lock folder dated in the future is taken over as stale, and the warning names it', FAST, async () => {
+  const dir = cacheDir();
+  const lock = join(dir, 'license.json.lock');
+  mkdirSync(lock);
+  const future = new Date(Date.now() + 3600_000);
+  utimesSync(lock, future, future);
+  const saved = await storeLicense(dir, await license(), ctx());
+  assert.ok(saved.ok);
+  assert.equal(saved.path, join(dir, 'license.json'), 'the cache itself was written');
+  assert.match(saved.warning!, new RegExp(`the lock folder ${lock} was dated in the future .*remove ${lock}`));
+  assert.ok(!existsSync(lock), 'and released');
+});
+
+test('adversary 10: a cache folder that is a regular file is named as such (not EEXIST)', FAST, async () => {
+  const file = join(tempDir(), 'cache');
+  writeFileSync(file, 'not a folder');
+  const saved = await storeLicense(file, await license(), ctx());
+  assert.ok(saved.ok);
+  assert.match(saved.warning!, /\(ENOTDIR: a file stands where a folder should be\)/);
+  assert.equal(readFileSync(file, 'utf8'), 'not a folder');
+});
+
+test('adversary 10: a missing cache folder under a read-only mount is EROFS (not ENOENT)', { ...FAST, skip: unlessAble(isRoot, 'root (mount)') }, async () => {
+  const dir = cacheDir();
+  const umount = mountTmpfs(dir, 'ro,size=1m');
+  try {
+    const saved = await storeLicense(join(dir, 'deeper', 'cache'), await license(), ctx());
+    assert.ok(saved.ok);
+    assert.match(saved.warning!, /\(EROFS: read-only file system\)/);
+  } finally {
+    umount();
+  }
 });
 
 test('storeLicenseAt writes exactly the path it is given, or says why not (never elsewhere)', FAST, async () => {
