@@ -32,6 +32,18 @@ CREATE INDEX IF NOT EXISTS activations_ws ON activations (workspace_id, at);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
+// The web console's own rows: passwords (scrypt), sessions and invitations by the hash of their secret only.
+const CONSOLE_TABLES = `
+CREATE TABLE IF NOT EXISTS console_logins (
+  member_id TEXT PRIMARY KEY, email TEXT NOT NULL, password_hash TEXT NOT NULL, token_box TEXT, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS console_logins_email ON console_logins (email);
+CREATE TABLE IF NOT EXISTS console_sessions (
+  id_hash TEXT PRIMARY KEY, member_id TEXT NOT NULL, key_box TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS console_sessions_member ON console_sessions (member_id);
+CREATE TABLE IF NOT EXISTS console_invitations (
+  code_hash TEXT PRIMARY KEY, member_id TEXT NOT NULL, token_box TEXT, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   // IF NOT EXISTS: databases created before migrations were recorded already hold these tables.
   { version: 1, name: 'accounts, licenses, activations, settings', sqlite: TABLES, postgres: TABLES },
@@ -63,6 +75,8 @@ CREATE UNIQUE INDEX signing_keys_current ON signing_keys ((true)) WHERE retired_
 CREATE UNIQUE INDEX signing_keys_next ON signing_keys ((true)) WHERE staged_at IS NOT NULL;
 `,
   },
+  // IF NOT EXISTS: SQLite databases of servers before this migration created these tables at the console's start.
+  { version: 4, name: 'web console logins, sessions, invitations', sqlite: CONSOLE_TABLES, postgres: CONSOLE_TABLES },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -81,7 +81,8 @@ class PgReads implements StoreReads {
     this.kidSeen = kidSeen;
   }
 
-  protected async rows<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
+  // Public so that the console's store (console/postgres-store.ts) runs its statements on the same connection.
+  async rows<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
     try {
       // Named: each connection parses and plans a statement once.
       return (await this.db.query<T>({ name: statementName(text), text, values })).rows;
@@ -92,7 +93,7 @@ class PgReads implements StoreReads {
   protected async row<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T | undefined> {
     return (await this.rows<T>(text, values))[0];
   }
-  protected async run(text: string, values: unknown[] = []): Promise<number> {
+  async run(text: string, values: unknown[] = []): Promise<number> {
     try {
       return (await this.db.query({ name: statementName(text), text, values })).rowCount ?? 0;
     } catch (error) {

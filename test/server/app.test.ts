@@ -188,7 +188,8 @@ describe('admin API, seats, trials, legacy policy', () => {
     } finally {
       await s.close();
     }
-    const later = await startApp({ dataDir: s.dataDir, now: '2026-03-15T00:00:01.000Z' });
+    // The injected clock runs on from its start: the workspace was made within the first seconds (the regex above), so 30 s later it has ended.
+    const later = await startApp({ dataDir: s.dataDir, now: '2026-03-15T00:00:30.000Z' });
     try {
       const tokens = await api(later, 'POST', '/admin/v1/workspaces/ws-t/ci-tokens', { token: ADMIN_TOKEN, body: { name: 'ci' } });
       const res = await activateVia(later, tokens.json.token, { ci: true });
