@@ -9,7 +9,8 @@ import { DatabaseSync } from 'node:sqlite';
 import { importJWK } from 'jose';
 import { signLicense } from '../src/core/license.ts';
 import { SigningKeys } from '../src/server/signing-keys.ts';
-import { fixture, startServer, tempDir } from '../test/helpers/server.ts';
+import { fixture, startServer, tempDir, type RunningServer } from '../test/helpers/server.ts';
+import { KEY_SECRET, startPostgres } from '../test/helpers/postgres.ts';
 import { ROOT } from '../test/helpers/paths.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -25,9 +26,9 @@ interface Result {
   p99: number;
 }
 
-function autocannon(url: string, extra: string[]): Promise<Result> {
+function autocannon(url: string, extra: string[], connections = CONNECTIONS): Promise<Result> {
   const bin = join(ROOT, 'node_modules/autocannon/autocannon.js');
-  const child = spawn(process.execPath, [bin, '-c', String(CONNECTIONS), '-d', String(SECONDS), '--json', ...extra, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [bin, '-c', String(connections), '-d', String(SECONDS), '--json', ...extra, url], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   return new Promise((resolve, reject) => {
@@ -75,7 +76,9 @@ async function measure(pid: number, url: string, extra: string[]): Promise<Resul
 }
 
 const f = fixture();
-const server = await startServer({ seed: f.seed, args: ['--rate-limit', '0'] });
+// LOG_LEVEL=warn measures without the access log (on by default, as in production).
+const logLevel = { LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
+const server = await startServer({ seed: f.seed, args: ['--rate-limit', '0'], env: logLevel });
 let activate: Result & { cpuUs: number };
 let health: Result & { cpuUs: number };
 try {
@@ -104,3 +107,58 @@ console.log(`server CPU per request: /health ${health.cpuUs.toFixed(0)} µs, act
 console.log(`durability: ${activate.ok} activations answered 2xx, ${rows} rows after kill -9 (${rows >= activate.ok ? 'every answered activation stored' : 'ROWS MISSING'})`);
 console.log(`signing one license: jose SignJWT ${signing.jose.toFixed(1)} µs, node:crypto Ed25519 ${signing.direct.toFixed(1)} µs`);
 if (rows < activate.ok) process.exitCode = 1;
+
+// PostgreSQL: one replica, then two on the same database, each beside /health in the same run. The 50
+// connections are split over the replicas (one autocannon process each); PostgreSQL, the replicas and the load
+// generators share this machine's cores. PostgreSQL runs with fsync off as in the tests: the figures are of
+// the servers, not of this disk.
+/** Runs autocannon against every server at once, the connections split evenly; rates add up, latency is the worst. */
+async function across(servers: RunningServer[], path: string, extra: string[]): Promise<Result> {
+  const parts = await Promise.all(servers.map((s) => autocannon(`${s.url}${path}`, extra, CONNECTIONS / servers.length)));
+  const sum = (k: keyof Result) => parts.reduce((n, r) => n + r[k], 0);
+  return { rps: sum('rps'), ok: sum('ok'), non2xx: sum('non2xx'), errors: sum('errors'), p50: Math.max(...parts.map((r) => r.p50)), p99: Math.max(...parts.map((r) => r.p99)) };
+}
+
+if (process.env.BENCH_POSTGRES !== '0') {
+  const pg = await startPostgres({ skip: (why) => console.log(`PostgreSQL skipped: ${why}`) });
+  if (pg) {
+    const url = await pg.createDatabase();
+    const env = { LICENSE_SERVER_KEY_SECRET: KEY_SECRET, ...logLevel };
+    const body = JSON.stringify({ product: 'localstack-pro', version: '1.0.0', ci: true, ciProvider: 'bench', machineId: 'bench' });
+    const activateArgs = ['-m', 'POST', '-H', `authorization=Bearer ${f.ci}`, '-H', 'content-type=application/json', '-b', body];
+    const replicas = [await startServer({ seed: f.seed, args: ['--rate-limit', '0', '--database', url], env })];
+    const pgRow = (name: string, r: Result) =>
+      `${name.padEnd(34)} ${r.rps.toFixed(0).padStart(8)} ${String(r.p50).padStart(7)} ${String(r.p99).padStart(7)} ${String(r.ok).padStart(9)} ${String(r.non2xx + r.errors).padStart(7)}`;
+    console.log(`\nPostgreSQL ${CONNECTIONS} connections in all, split over the replicas`);
+    console.log(`${'endpoint'.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'2xx'.padStart(9)} ${'failed'.padStart(7)}`);
+    try {
+      let answered = 0;
+      for (const n of [1, 2]) {
+        if (replicas.length < n) replicas.push(await startServer({ args: ['--rate-limit', '0', '--database', url], env }));
+        const h = await across(replicas, '/health', []);
+        const cpu = (pids: number[]) => pids.reduce((t, pid) => {
+          try {
+            return t + cpuSeconds(pid);
+          } catch {
+            return t; // a backend that ended meanwhile
+          }
+        }, 0);
+        // PostgreSQL's backends live as long as their connections: measured at the end, before the pools close.
+        const [node0, pg0] = [cpu(replicas.map((r) => r.process.pid!)), cpu(pg.pids())];
+        const a = await across(replicas, '/v1/license/activate', activateArgs);
+        const [nodeUs, pgUs] = [(cpu(replicas.map((r) => r.process.pid!)) - node0) * 1e6 / a.ok, (cpu(pg.pids()) - pg0) * 1e6 / a.ok];
+        answered += a.ok;
+        console.log(pgRow(`${n} replica${n > 1 ? 's' : ''}: GET /health`, h));
+        console.log(pgRow(`${n} replica${n > 1 ? 's' : ''}: POST activate`, a));
+        console.log(`  → activations at ${(a.rps / h.rps).toFixed(2)} of /health in the same run, p99 ${a.p99} ms; ` +
+          `CPU per activation: replicas ${nodeUs.toFixed(0)} µs + PostgreSQL ${pgUs.toFixed(0)} µs (load average ${loadavg()[0].toFixed(1)})`);
+      }
+      const stored = Number((await pg.query('SELECT count(*) AS n FROM activations', url.split('/').pop())).rows[0].n);
+      console.log(`durability: ${answered} activations answered 2xx, ${stored} rows (${stored >= answered ? 'every answered activation stored' : 'ROWS MISSING'})`);
+      if (stored < answered) process.exitCode = 1;
+    } finally {
+      await Promise.all(replicas.map((r) => r.stop()));
+      pg.destroy();
+    }
+  }
+}

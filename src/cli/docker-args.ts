@@ -1,4 +1,5 @@
-import { CLI_DEFAULTS, ENV, MOUNTED_LICENSE } from '../core/constants.ts';
+import { ENV, MOUNTED_LICENSE } from '../core/constants.ts';
+import { CLI_DEFAULTS } from './constants.ts';
 
 const { containerName, gatewayPort, image, servicePorts } = CLI_DEFAULTS;
 
@@ -33,7 +34,7 @@ export interface DockerRun {
  * `docker run` for the Pro image. Variables are passed by name (`-e NAME`), so their values stay in
  * docker's environment and never reach a command line that `ps` would show.
  */
-export function dockerRun(input: { env: Env; token: string; detach: boolean; volume: string; license?: string; tty: boolean }): DockerRun {
+export function dockerRun(input: { env: Env; token: string; detach: boolean; volume: string; license?: string; tty: boolean; user?: string }): DockerRun {
   const { env } = input;
   const clientEnv: Env = { ...env, [ENV.authToken]: input.token };
   const forwarded = new Set<string>([ENV.authToken]);
@@ -50,6 +51,8 @@ export function dockerRun(input: { env: Env; token: string; detach: boolean; vol
     forwarded.add(name);
   }
   const args = ['run', '--rm', '--name', containerName];
+  // Run as the host user, so the files the container writes into the volume stay theirs.
+  if (input.user) args.push('--user', input.user);
   args.push(input.detach ? '-d' : input.tty ? '-it' : '-i');
   args.push('-p', `127.0.0.1:${gatewayPort}:${gatewayPort}`, '-p', `127.0.0.1:${servicePorts}:${servicePorts}`);
   for (const name of [...forwarded].sort()) args.push('-e', name);

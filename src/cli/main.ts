@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { CLI_DEFAULTS, ENV } from '../core/constants.ts';
+import { ENV } from '../core/constants.ts';
 import { maskCredential } from '../core/credentials.ts';
 import { defaultTrustedKeysPath } from '../core/paths.ts';
 import { VERSION } from '../core/version.ts';
@@ -10,11 +10,12 @@ import { describeRejection, readCandidates, type Candidate } from '../core/candi
 import { describeNetworkError } from '../core/network-errors.ts';
 import { expiryNotice } from '../core/license-expiry.ts';
 import { authFilePath, clearToken, findToken, saveToken, validateToken } from './auth-file.ts';
+import { CLI_DEFAULTS } from './constants.ts';
 import { dockerRun, MOUNTED_FILES } from './docker-args.ts';
 import { CliError } from './errors.ts';
 import { describeLicense } from './license-info.ts';
 import { cachedLicensePath, volumeDir } from './settings.ts';
-import { prepareVolume } from './volume.ts';
+import { prepareVolume, volumeOwner } from './volume.ts';
 import { renderStatus, type HealthJson } from './status.ts';
 
 const env = process.env;
@@ -29,6 +30,11 @@ async function cachedLicense(token: string | undefined): Promise<{ path: string;
   const [candidate] = await readCandidates([path], { keys: trustedKeys(), credential: token, now: new Date() });
   return { path, candidate };
 }
+
+/** A cached file this user may not read: written by an older CLI whose container ran as the image's user. */
+const isPermissionDenied = (rejected: { code: string; message: string }) => rejected.code === 'license.unreadable' && /\b(EACCES|EPERM)\b/.test(rejected.message);
+const cannotReadFix = (path: string, volume: string) =>
+  `you cannot read ${path} (permission denied). Make the volume yours with: sudo chown -R ${process.getuid?.()}:${process.getgid?.()} ${volume}`;
 
 const program = new Command('localstack')
   .description('Host CLI for the LocalStack Pro image: auth token, start, status, license.')
@@ -85,11 +91,16 @@ program.command('start')
       runEnv[name] = path;
     }
     const volume = resolve(volumeDir(env));
-    prepareVolume(volume, process.getuid?.() === 0);
+    const hostUid = process.getuid?.();
+    const { owner, dockerUser } = volumeOwner(hostUid, process.getgid?.());
+    prepareVolume(volume, owner, hostUid === 0);
     const cached = await cachedLicense(found.token);
+    if (cached.candidate && 'rejected' in cached.candidate && isPermissionDenied(cached.candidate.rejected)) {
+      process.stderr.write(`Note: ${cannotReadFix(cached.path, volume)}\n`);
+    }
     const run = dockerRun({
       env: runEnv, token: found.token, detach: options.detached === true, volume, tty: process.stdin.isTTY === true,
-      license: cached.candidate && 'verified' in cached.candidate ? cached.path : undefined,
+      license: cached.candidate && 'verified' in cached.candidate ? cached.path : undefined, user: dockerUser,
     });
     const { execa } = await import('execa');
     const result = await execa(run.command, run.args, { env: run.env, extendEnv: false, stdio: 'inherit', reject: false });
@@ -125,6 +136,7 @@ program.command('license').description('inspect the cached license')
     if (!candidate) throw new CliError('license.none', `No cached license at ${path}. Run \`localstack start\` once while online to activate one.`);
     if ('rejected' in candidate) {
       const { code, message } = candidate.rejected;
+      if (isPermissionDenied(candidate.rejected)) throw new CliError('license.unreadable', `The cached license: ${cannotReadFix(path, resolve(volumeDir(env)))}`);
       // A key we do not trust is not fixed by renewing: the next license is signed by the same server.
       const fix = code === 'license.unknown_key'
         ? `Check that ${ENV.trustedKeys} (now ${trustedKeys()}) holds the public keys of the license server that signed it.`

@@ -1,27 +1,35 @@
 import { chmodSync, chownSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI_DEFAULTS } from '../core/constants.ts';
+import { CLI_DEFAULTS } from './constants.ts';
 import { CliError } from './errors.ts';
+
+/** Who the container runs as: the image's user when the CLI runs as root, else the host user (`--user UID:GID`). */
+export interface VolumeOwner {
+  uid: number;
+  gid: number;
+}
+
+/** Root hands the volume to the image's user; anyone else runs the container as themselves and keeps the volume. */
+export function volumeOwner(hostUid: number | undefined, hostGid: number | undefined): { owner: VolumeOwner; dockerUser?: string } {
+  if (hostUid === undefined || hostUid === 0) return { owner: { uid: CLI_DEFAULTS.imageUid, gid: CLI_DEFAULTS.imageUid } };
+  const gid = hostGid ?? hostUid;
+  return { owner: { uid: hostUid, gid }, dockerUser: `${hostUid}:${gid}` };
+}
 
 /**
  * Creates the volume folder and its cache/ before docker does (docker would create them root-owned, and the
- * image's non-root user could then not write the license). As root: owned by the image's user, 0700.
- * Otherwise the host user cannot chown: world-writable with the sticky bit, so the container user can write.
+ * container's user could then not write the license): owned by that user, 0700.
  */
-export function prepareVolume(dir: string, isRoot: boolean): void {
+export function prepareVolume(dir: string, owner: VolumeOwner, isRoot: boolean): void {
   const cache = join(dir, 'cache');
   try {
     mkdirSync(cache, { recursive: true, mode: 0o700 });
     for (const path of [dir, cache]) {
-      if (isRoot) {
-        chownSync(path, CLI_DEFAULTS.imageUid, CLI_DEFAULTS.imageUid);
-        chmodSync(path, 0o700);
-      } else {
-        chmodSync(path, 0o1777);
-      }
+      if (isRoot) chownSync(path, owner.uid, owner.gid);
+      chmodSync(path, 0o700);
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new CliError('start.volume', `cannot prepare ${dir} for the container's user (uid ${CLI_DEFAULTS.imageUid}): ${code}. Fix it with: sudo chown -R ${CLI_DEFAULTS.imageUid} ${dir}  (or set LOCALSTACK_VOLUME_DIR to another folder)`, { cause: error });
+    throw new CliError('start.volume', `cannot prepare ${dir} for the container's user (uid ${owner.uid}): ${code}. Fix it with: sudo chown -R ${owner.uid}:${owner.gid} ${dir}  (or set LOCALSTACK_VOLUME_DIR to another folder)`, { cause: error });
   }
 }

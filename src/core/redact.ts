@@ -16,12 +16,21 @@ export function maskSecrets(text: string, known: readonly (string | undefined)[]
   return out.replace(TOKEN_SHAPED, (_m, prefix: string, body: string) => `${prefix}${body.slice(0, 4)}…`);
 }
 
+/** Any decoded JSON value as text; String() throws for objects such as {"toString": null}. */
+function describe(value: unknown): string {
+  try {
+    return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 /**
  * Text that came from outside (a server's message, a header field, an error's text), made fit for one
  * log line: control characters flattened, secrets masked, length bounded.
  */
 export function outsideText(value: unknown, known: readonly (string | undefined)[] = [], max: number = LIMITS.outsideTextChars): string {
-  let text = typeof value === 'string' ? value : String(value);
+  let text = typeof value === 'string' ? value : describe(value);
   // Cut before masking so a huge input costs little; cut again after, as masking never lengthens much.
   if (text.length > max * 4) text = text.slice(0, max * 4);
   text = maskSecrets(text.replace(CONTROL, ' '), known).replace(AUTH_HEADER, (_m, scheme: string) => `${scheme} …`).trim();

@@ -28,6 +28,8 @@ export const REFRESH_JITTER = 0.1;
 /** The activation answer: a license is ~1 KiB; anything past this is not a license server talking. */
 export const ANSWER_LIMIT_BYTES = 64 * 1024;
 
+/** A lock whose holder stopped updating it this long ago (a killed container) is taken over. */
+export const LOCK_STALE_MS = 10_000;
 /** Waiting for a lock another container holds: long enough to outlast a stale one (10 s), no longer. */
 export const LOCK_WAIT_MS = 15_000;
 /** A lock folder dated further ahead than this is stale too (proper-lockfile only ages locks from the past). */

@@ -4,11 +4,11 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { cacheFiles, serialise } from '../core/cache-file.ts';
-import { LICENSE_FILE_NAME, LOCK_STALE_MS, OFFLINE_VALIDITY_S } from '../core/constants.ts';
+import { LICENSE_FILE_NAME, OFFLINE_VALIDITY_S } from '../core/constants.ts';
 import { removeStaleTemps, writeAtomic } from '../core/files.ts';
 import { readLicenseFile, type VerifiedLicense } from '../core/license.ts';
 import type { Reason } from '../core/reason.ts';
-import { FALLBACK_PREFIX, LOCK_FUTURE_SKEW_MS, LOCK_WAIT_MS, STALE_TEMP_MS } from './defaults.ts';
+import { FALLBACK_PREFIX, LOCK_FUTURE_SKEW_MS, LOCK_STALE_MS, LOCK_WAIT_MS, STALE_TEMP_MS } from './defaults.ts';
 
 export interface StoreContext {
   endpoint: string;

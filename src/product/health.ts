@@ -1,4 +1,5 @@
-import { COMMUNITY_SERVICES, PRO_FEATURES } from '../core/constants.ts';
+import { PRO_FEATURES } from '../core/constants.ts';
+import { COMMUNITY_SERVICES } from './constants.ts';
 import type { LicenseState } from './license-check.ts';
 
 export interface Health {

@@ -1,13 +1,10 @@
 #!/usr/bin/env node
 import { createServer } from 'node:http';
-import { GATEWAY_LISTEN_DEFAULT } from '../core/constants.ts';
 import { outsideText } from '../core/redact.ts';
 import { VERSION } from '../core/version.ts';
+import { GATEWAY_LISTEN_DEFAULT, RECHECK_MS } from './constants.ts';
 import { healthOf } from './health.ts';
 import { checkLicense, type LicenseState } from './license-check.ts';
-
-/** A license can end while the product runs; re-verify at most this often. */
-const RECHECK_MS = 60_000;
 
 function parseListen(value: string): { host: string; port: number } {
   const first = value.split(',')[0].trim();

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { generateLegacyKey, generateToken, hashCredential, maskCredential, type Credential } from '../core/credentials.ts';
-import { TRIAL_DAYS } from '../core/constants.ts';
-import { MAX_SEATS } from './constants.ts';
+import { MAX_SEATS, TRIAL_DAYS } from './constants.ts';
 import { ApiError } from './errors.ts';
 import { isComparableInstant } from './instant.ts';
 import type { CiTokenRow, LicenseRow, MemberRow, Role, Store, StoreReads, StoreTx, WorkspaceRow } from './store.ts';
@@ -27,6 +26,8 @@ export interface EffectiveLicense {
   implicit: boolean;
 }
 
+export type LicenseStatus = 'ACTIVE' | 'PENDING' | 'EXPIRED';
+
 export interface LicenseInput {
   type: 'trial' | 'subscription';
   /** Optional for a trial: it has every Pro feature whatever its plan. */
@@ -40,7 +41,10 @@ const DAY_MS = 86_400_000;
 const POLICY_KEY = 'legacy_policy';
 const TRIAL_PLAN = 'trial';
 export const ROLES: readonly Role[] = ['owner', 'admin', 'member'];
+/** Who may create, rotate and delete CI tokens (API and console). */
 export const CI_MANAGERS: readonly Role[] = ['owner', 'admin'];
+/** Who may invite members, assign seats and change roles (console). */
+export const MEMBER_MANAGERS: readonly Role[] = ['owner', 'admin'];
 
 const notFound = (what: string) => new ApiError(404, 'resource.not_found', `${what} does not exist`);
 
@@ -246,6 +250,13 @@ export class Accounts {
 }
 
 const isoOrNull = (value: string | null | undefined) => (value ? new Date(value).toISOString() : null);
+
+/** Where a license stands at `now`: not started yet, running, or over (its end is exclusive). */
+export function licenseStatus(license: Pick<EffectiveLicense, 'startsAt' | 'expiresAt'>, now: Date): LicenseStatus {
+  const t = now.getTime();
+  if (t >= Date.parse(license.expiresAt)) return 'EXPIRED';
+  return t < Date.parse(license.startsAt) ? 'PENDING' : 'ACTIVE';
+}
 
 /** A missing license row means the 14-day trial counted from the workspace's creation. */
 export function effectiveLicense(workspace: WorkspaceRow, row: LicenseRow | undefined): EffectiveLicense {

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { AUDIENCE, OFFLINE_VALIDITY_S, PLAN_FEATURES, PRO_FEATURES } from '../core/constants.ts';
+import type { ActivationRequest } from '../core/activation-body.ts';
+import { AUDIENCE, OFFLINE_VALIDITY_S, PRO_FEATURES } from '../core/constants.ts';
 import { credentialBinding, type Credential } from '../core/credentials.ts';
 import type { LicenseClaims } from '../core/license.ts';
-import type { EffectiveLicense, LegacyPolicy, Principal } from './accounts.ts';
+import { licenseStatus, type EffectiveLicense, type LegacyPolicy, type Principal } from './accounts.ts';
+import { PLAN_FEATURES } from './constants.ts';
 import { ApiError } from './errors.ts';
-import type { ActivateBody as ActivationRequest } from './schemas.ts';
-
-export type { ActivationRequest };
 
 
 /** Refuses a legacy key inside a downtime window or after the sunset; auth tokens are never affected. */
@@ -43,19 +42,19 @@ export function decideActivation(input: {
     throw new ApiError(403, 'licensing.credentials.ci_token_required',
       'A developer auth token cannot be used in CI. Create a CI auth token (lsci-…) for this pipeline.');
   }
-  const t = now.getTime();
   if (principal.kind !== 'ci' && !license.implicit && !principal.member.licensed) {
     throw new ApiError(403, 'licensing.license.not_found',
       `No license is assigned to ${principal.member.email} in workspace ${principal.workspace.name}. Ask a workspace admin to assign one.`);
   }
-  if (t < Date.parse(license.startsAt)) {
+  const status = licenseStatus(license, now);
+  if (status === 'PENDING') {
     throw new ApiError(403, 'licensing.license.not_found', `The license of workspace ${principal.workspace.name} starts only at ${license.startsAt}.`);
   }
-  if (t >= Date.parse(license.expiresAt)) {
+  if (status === 'EXPIRED') {
     throw new ApiError(403, 'licensing.license.expired',
       `The ${license.type} license of workspace ${principal.workspace.name} expired at ${license.expiresAt}.`);
   }
-  const iat = Math.floor(t / 1000);
+  const iat = Math.floor(now.getTime() / 1000);
   return {
     iss: input.issuer,
     aud: AUDIENCE,

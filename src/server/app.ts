@@ -1,24 +1,35 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Ajv } from 'ajv';
-import { SERVER_DEFAULTS } from '../core/constants.ts';
 import { maskCredential } from '../core/credentials.ts';
 import type { Accounts } from './accounts.ts';
 import { consolePlugin, consoleStoreFor } from './console/index.ts';
+import { SERVER_DEFAULTS } from './constants.ts';
 import { ApiError } from './errors.ts';
 import { clientErrorHandler, errorHandler, frameworkErrors, send } from './http-errors.ts';
-import { RateLimiter } from './rate-limit.ts';
+import { REDACT } from './access-log.ts';
+import { createMetrics, type PoolStats } from './metrics.ts';
+import { RateLimiter, type RateLimit } from './rate-limit.ts';
 import { activationRoutes } from './routes/activation.ts';
 import { adminRoutes } from './routes/admin.ts';
 import type { RouteContext } from './routes/context.ts';
+import { addOperatorRoutes } from './routes/operator.ts';
 import { selfServiceRoutes } from './routes/self-service.ts';
 import { addServerFormats } from './schemas.ts';
-import type { SigningKeys } from './signing-keys.ts';
+import type { LicenseSigner } from './signing-keys.ts';
 
 export interface ServerOptions {
   accounts: Accounts;
-  keys: SigningKeys;
+  keys: LicenseSigner;
   rateLimit: number;
+  /** A limiter shared by replicas (PostgreSQL); without it, counted in this process. */
+  limiter?: RateLimit;
+  /** GET /ready's check; by default one read of the store. */
+  ping?: () => Promise<unknown>;
+  /** The database pool's use, for /metrics. */
+  poolStats?: () => PoolStats;
+  /** The access log (JSON lines); none without it. */
+  log?: { level: string; stream?: { write(line: string): unknown } };
   adminToken?: string;
   /** Read per request: main sets it once the port is known. */
   issuer: string;
@@ -56,13 +67,16 @@ function registerBodyParsers(app: FastifyInstance): void {
 export function buildServer(options: ServerOptions): FastifyInstance {
   const app = Fastify({
     bodyLimit: SERVER_DEFAULTS.bodyLimit,
-    logger: false,
+    logger: options.log ? { level: options.log.level, redact: REDACT, ...(options.log.stream ? { stream: options.log.stream } : {}) } : false,
+    // One access line per request from the operator hooks instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     // Node would answer a request without Host with an empty 400 of its own; the hook below answers it in the error shape.
     http: { requireHostHeader: false },
     clientErrorHandler,
     frameworkErrors,
-    ajv: { customOptions: { allErrors: false }, plugins: [(ajv: Ajv) => addServerFormats(ajv)] },
+    // removeAdditional off: Fastify's default strips unknown fields silently (a typo such as "seat" would pass as no limit).
+    ajv: { customOptions: { allErrors: false, removeAdditional: false }, plugins: [(ajv: Ajv) => addServerFormats(ajv)] },
   }).withTypeProvider<TypeBoxTypeProvider>();
   const routes: { method: string; pattern: RegExp }[] = [];
 
@@ -85,12 +99,16 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     return send(reply, new ApiError(404, 'request.not_found', `no route ${request.method} ${path}`));
   });
 
+  addOperatorRoutes(app, {
+    metrics: createMetrics(options.poolStats), accessLog: !!options.log,
+    ping: options.ping ?? (() => options.accounts.store.setting('started_at')),
+  });
   const ctx: RouteContext = {
-    accounts: options.accounts, keys: options.keys, limiter: new RateLimiter(options.rateLimit), adminToken: options.adminToken,
+    accounts: options.accounts, keys: options.keys, limiter: options.limiter ?? new RateLimiter(options.rateLimit), adminToken: options.adminToken,
     issuer: () => options.issuer, clock: options.clock,
   };
   app.get('/health', async () => ({ status: 'ok' }));
-  app.get('/.well-known/jwks.json', async () => options.keys.jwks);
+  app.get('/.well-known/jwks.json', async () => options.keys.publicKeys());
   app.register(activationRoutes, ctx);
   app.register(selfServiceRoutes, ctx);
   app.register(adminRoutes, { ...ctx, prefix: '/admin/v1' });

@@ -1,4 +1,18 @@
-// The license server's own numbers, in one place (the contract's defaults live in core/constants).
+// The license server's own defaults and numbers, in one place (what other programs share lives in core/constants).
+import { PRO_FEATURES } from '../core/constants.ts';
+
+/** license-server defaults (section 7). */
+export const SERVER_DEFAULTS = { host: '127.0.0.1', port: 8080, dataDir: './license-data', rateLimit: 60, bodyLimit: 64 * 1024 } as const;
+
+/** A workspace without a license row has a trial this long, counted from its creation. */
+export const TRIAL_DAYS = 14;
+/** The Pro services each plan signs into a license (a trial, and an unknown plan, get all). */
+export const PLAN_FEATURES: Record<string, readonly string[]> = {
+  pro: PRO_FEATURES,
+  ultimate: PRO_FEATURES,
+  enterprise: PRO_FEATURES,
+  starter: ['xray', 'appsync', 'cognito-idp'],
+};
 
 /** How long a write waits for a lock held by another program before answering 503. */
 export const STORE_BUSY_BUDGET_MS = 1_000;
@@ -8,6 +22,24 @@ export const STORE_RETRY_MAX_MS = 100;
 /** Retry-After for a locked store (soon free) and for a store that cannot write (needs an operator). */
 export const RETRY_AFTER_BUSY_S = 1;
 export const RETRY_AFTER_FAILED_S = 30;
+/** Retry-After while the database server cannot be reached (restart, failover, no free connection). */
+export const RETRY_AFTER_UNAVAILABLE_S = 2;
+
+/** On SIGTERM, requests in flight get this long to finish before their connections are cut. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+/** PostgreSQL: connections per replica, the wait for one (or for a connect), and the longest a statement may run. */
+export const PG_POOL_MAX = 10;
+export const PG_CONNECT_TIMEOUT_MS = 2_000;
+export const PG_STATEMENT_TIMEOUT_MS = 5_000;
+/** A replica that stalls inside a transaction (holding the write lock) is cut off by PostgreSQL after this. */
+export const PG_IDLE_IN_TX_TIMEOUT_MS = 10_000;
+/** How long a starting replica waits for PostgreSQL to accept connections before giving up. */
+export const PG_STARTUP_WAIT_MS = 15_000;
+/** Lock key of pg_advisory_xact_lock that serialises account writes across replicas, as SQLite's write lock does. */
+export const PG_WRITE_LOCK = 0x7072_6f77;
+/** Rate-limit counters of windows older than this are deleted, once per window by some replica. */
+export const RATE_WINDOW_MS = 60_000;
 
 /** How often the checkpointer thread folds the WAL into the database file. */
 export const WAL_CHECKPOINT_INTERVAL_MS = 500;

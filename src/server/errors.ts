@@ -1,5 +1,5 @@
 import { CodedError } from '../core/errors.ts';
-import { RETRY_AFTER_BUSY_S, RETRY_AFTER_FAILED_S } from './constants.ts';
+import { RETRY_AFTER_BUSY_S, RETRY_AFTER_FAILED_S, RETRY_AFTER_UNAVAILABLE_S } from './constants.ts';
 
 /** An error that is also an HTTP answer: status, stable code, message (section 4's error shape). */
 export class ApiError extends CodedError {
@@ -22,16 +22,18 @@ export class ServerConfigError extends CodedError {
   }
 }
 
-export type StoreErrorCode = 'store.busy' | 'store.full' | 'store.read_only' | 'store.io' | 'store.corrupt' | 'store.unavailable';
+export type StoreErrorCode = 'store.busy' | 'store.full' | 'store.read_only' | 'store.io' | 'store.corrupt' | 'store.unavailable' | 'store.schema';
 
 /** The store could not do what was asked; nothing of it was stored. `cause` keeps the engine's own error. */
 export class StoreError extends CodedError {
   declare readonly code: StoreErrorCode;
   /** A lock that will be released soon, as opposed to a store that needs an operator. */
   get transient(): boolean {
-    return this.code === 'store.busy';
+    return this.code === 'store.busy' || this.code === 'store.unavailable';
   }
   get retryAfterS(): number {
+    // A database server that restarts or is out of connections is back within seconds, not at an operator's pace.
+    if (this.code === 'store.unavailable') return RETRY_AFTER_UNAVAILABLE_S;
     return this.transient ? RETRY_AFTER_BUSY_S : RETRY_AFTER_FAILED_S;
   }
 }

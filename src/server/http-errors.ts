@@ -2,10 +2,12 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { SERVER_DEFAULTS } from '../core/constants.ts';
+import { maskSecrets } from '../core/redact.ts';
+import { SERVER_DEFAULTS } from './constants.ts';
 import { ApiError, StoreError } from './errors.ts';
 
 const BODY_LIMIT_KIB = SERVER_DEFAULTS.bodyLimit / 1024;
+const LEGACY_SHAPED = /^[A-Za-z0-9]{10}$/;
 
 const FASTIFY_ERRORS: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'request.malformed_json', 'the request body is not valid JSON'],
@@ -20,16 +22,40 @@ const FASTIFY_ERRORS: Record<string, [number, string, string]> = {
 
 /** What the client is told about a store that could not do the work: the cause, and when to come back. */
 export function storeAnswer(error: StoreError): ApiError {
-  const what = error.transient ? 'is busy' : 'cannot store anything now';
+  const what = error.code === 'store.unavailable' ? 'cannot be reached' : error.transient ? 'is busy' : 'cannot store anything now';
   return new ApiError(503, error.code, `the license server's database ${what}: ${error.message}; nothing was stored, try again later`,
     { cause: error, headers: { 'retry-after': String(error.retryAfterS) } });
+}
+
+interface ValidationIssue {
+  instancePath: string;
+  message?: string;
+  params: { additionalProperty?: string; missingProperty?: string };
+}
+
+/** A field name as a client sent it, bounded (masking happens in send()). */
+export const shownField = (name: string) => (name.length > 64 ? `${name.slice(0, 64)}…` : name);
+
+/** `body` + `/license/0` + `seat` → `body.license[0].seat`: the field a client has to fix. */
+function fieldOf(context: string, issue: ValidationIssue, child?: string): string {
+  const path = issue.instancePath.split('/').slice(1).map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('');
+  return `${context}${path}${child ? `.${shownField(child)}` : ''}`;
+}
+
+/** A schema failure as one line that names the field: an unknown field is refused, never silently dropped. */
+function validationMessage(context: string, issue: ValidationIssue | undefined, fallback: string): string {
+  if (!issue) return `invalid request: ${fallback}`;
+  const { additionalProperty, missingProperty } = issue.params;
+  if (additionalProperty !== undefined) return `invalid request: ${fieldOf(context, issue, additionalProperty)} is not a known field; remove it or correct its name`;
+  if (missingProperty !== undefined) return `invalid request: ${fieldOf(context, issue, missingProperty)} is required`;
+  return `invalid request: ${fieldOf(context, issue)} ${issue.message ?? 'is not valid'}`;
 }
 
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof StoreError) return storeAnswer(error);
-  const e = error as { code?: string; validation?: unknown; message?: string; statusCode?: number };
-  if (e.validation) return new ApiError(400, 'request.invalid', `invalid request: ${e.message}`, { cause: error });
+  const e = error as { code?: string; validation?: ValidationIssue[]; validationContext?: string; message?: string; statusCode?: number };
+  if (e.validation) return new ApiError(400, 'request.invalid', validationMessage(e.validationContext ?? 'body', e.validation[0], e.message ?? ''), { cause: error });
   if (e.statusCode === 400 && error instanceof SyntaxError) {
     return new ApiError(400, 'request.malformed_json', 'the request body is not valid JSON', { cause: error });
   }
@@ -40,8 +66,14 @@ export function toApiError(error: unknown): ApiError {
   return new ApiError(500, 'server.internal', 'internal server error', { cause: error });
 }
 
-export function send(reply: FastifyReply, error: ApiError) {
-  return reply.code(error.status).headers(error.headers).send({ error: { code: error.code, message: error.message } });
+/** Messages echo request input (paths, ids, field names): credential-shaped words are masked on the way out. */
+export function send(reply: FastifyReply, error: ApiError, known: readonly string[] = []) {
+  return reply.code(error.status).headers(error.headers).send({ error: { code: error.code, message: maskSecrets(error.message, known) } });
+}
+
+/** Path parameters shaped like a legacy API key (10 letters and digits): masked wherever a message echoes them. */
+function legacyShapedParams(request: FastifyRequest): string[] {
+  return Object.values((request.params ?? {}) as Record<string, unknown>).filter((v): v is string => typeof v === 'string' && LEGACY_SHAPED.test(v));
 }
 
 /** The route-level error handler: one log line for what the operator must look at, the error shape for the client. */
@@ -49,9 +81,9 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   const apiError = toApiError(error);
   if (apiError.status >= 500) {
     const cause = error instanceof StoreError ? `${error.code}: ${error.message}` : ((error as Error).stack ?? String(error));
-    console.error(`${request.method} ${request.url.split('?')[0]} → ${apiError.status}: ${cause}`);
+    console.error(maskSecrets(`${request.method} ${request.url.split('?')[0]} → ${apiError.status}: ${cause}`, legacyShapedParams(request)));
   }
-  return send(reply, apiError);
+  return send(reply, apiError, legacyShapedParams(request));
 }
 
 /** Fastify's routing errors (a URL that cannot be decoded) before any route runs. */

@@ -1,5 +1,10 @@
-/** Fixed one-minute windows per key; `limit` 0 turns it off. */
-export class RateLimiter {
+/** Counts one hit of a key; the seconds to wait when over the limit, else 0. */
+export interface RateLimit {
+  hit(key: string, nowMs: number): number | Promise<number>;
+}
+
+/** Fixed one-minute windows per key, in this process's memory; `limit` 0 turns it off. */
+export class RateLimiter implements RateLimit {
   private readonly windows = new Map<string, { start: number; count: number }>();
   private readonly limit: number;
   private readonly windowMs: number;

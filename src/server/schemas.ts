@@ -2,6 +2,8 @@
 import type { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { Type, type Static } from 'typebox';
+import type { ActivationRequest } from '../core/activation-body.ts';
+import { PRODUCT } from '../core/constants.ts';
 import { parseCredential, type CredentialKind } from '../core/credentials.ts';
 import { isComparableInstant } from './instant.ts';
 import { MAX_SEATS } from './constants.ts';
@@ -33,12 +35,13 @@ const Seats = Type.Integer({ minimum: 0, maximum: MAX_SEATS });
 export const WorkspaceId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 
 export const ActivateBody = Type.Object({
-  product: Type.Literal('localstack-pro'),
+  product: Type.Literal(PRODUCT),
   version: Type.String({ maxLength: 64 }),
   ci: Type.Boolean(),
   ciProvider: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
   machineId: Type.Optional(Type.String({ maxLength: 128 })),
-}, strict);
+  // Unknown fields are tolerated here alone: a newer entrypoint that sends one must still activate against this server.
+}, { additionalProperties: true });
 
 export const Activated = Type.Object({ license: Type.String() });
 
@@ -93,5 +96,9 @@ export const Seed = Type.Object({
   }, strict)),
 }, strict);
 
-export type ActivateBody = Static<typeof ActivateBody>;
+/** Fails to compile unless the schema accepts exactly core's ActivationRequest (the type client and server share). */
+type Flat<T> = { [K in keyof T]: T[K] };
+type Same<A, B> = (<T>() => T extends Flat<A> ? 1 : 2) extends (<T>() => T extends Flat<B> ? 1 : 2) ? true : false;
+export type ActivateBodyMatchesCore = Assert<Same<Static<typeof ActivateBody>, ActivationRequest>>;
+type Assert<T extends true> = T;
 export type Seed = Static<typeof Seed>;

@@ -5,30 +5,11 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import { STORE_BUSY_BUDGET_MS, STORE_RETRY_FIRST_MS, STORE_RETRY_MAX_MS, WAL_CHECKPOINT_INTERVAL_MS, WAL_FALLBACK_CHECKPOINT_PAGES } from './constants.ts';
 import { startWalCheckpointer } from './wal-checkpointer.ts';
 import { StoreError, type StoreErrorCode } from './errors.ts';
+import { migrateSqlite } from './migrations.ts';
 import type { ActivationRow, CiTokenRow, CredentialOwner, LicenseRow, MemberFields, MemberRow, Store, StoreReads, StoreTx, WorkspaceRow } from './store.ts';
 
 export const DB_FILE = 'license.db';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS workspaces (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS members (
-  id TEXT PRIMARY KEY, workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
-  email TEXT NOT NULL, role TEXT NOT NULL, licensed INTEGER NOT NULL DEFAULT 0,
-  token_hash TEXT NOT NULL UNIQUE, token_mask TEXT NOT NULL, legacy_key_hash TEXT UNIQUE,
-  UNIQUE (workspace_id, email));
-CREATE TABLE IF NOT EXISTS ci_tokens (
-  id TEXT PRIMARY KEY, workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
-  name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, token_mask TEXT NOT NULL, created_at TEXT NOT NULL,
-  UNIQUE (workspace_id, name));
-CREATE TABLE IF NOT EXISTS licenses (
-  workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id) ON DELETE CASCADE, id TEXT NOT NULL,
-  type TEXT NOT NULL, plan TEXT NOT NULL, seats INTEGER, starts_at TEXT, expires_at TEXT);
-CREATE TABLE IF NOT EXISTS activations (
-  id TEXT PRIMARY KEY, workspace_id TEXT NOT NULL, subject TEXT NOT NULL, at TEXT NOT NULL,
-  ci INTEGER NOT NULL, ci_provider TEXT, version TEXT, machine_id TEXT);
-CREATE INDEX IF NOT EXISTS activations_ws ON activations (workspace_id, at);
-CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-`;
 
 /** A member's or CI token's row joined with its workspace (w_) and license (l_) columns. */
 type OwnerRow = Partial<MemberRow> & Partial<CiTokenRow> & {
@@ -275,7 +256,7 @@ export class SqliteStore extends SqliteReads implements Store {
           throw new StoreError('store.corrupt', `the database is damaged (quick_check: ${rows.slice(0, 3).map((r) => r.quick_check.replace(/\s+/g, ' ')).join('; ')})`);
         }
       }
-      writer.exec(SCHEMA);
+      migrateSqlite(writer);
       reader = new DatabaseSync(path);
       reader.exec('PRAGMA busy_timeout = 0; PRAGMA foreign_keys = ON;');
       return new SqliteStore(path, reader, writer, startWalCheckpointer(path, WAL_CHECKPOINT_INTERVAL_MS));

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generateLegacyKey, generateToken } from '../../src/core/credentials.ts';
 import { serialise } from '../../src/core/cache-file.ts';
@@ -13,8 +13,9 @@ import { tempDir } from '../helpers/server.ts';
 
 const CLI = join(ROOT, 'dist/localstack.js');
 
-function cli(args: string[], env: Record<string, string>) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: 20_000 });
+/** Runs the built CLI; `as` runs it as another host user (needs root), as a user in the docker group would. */
+function cli(args: string[], env: Record<string, string>, as?: { uid: number; gid: number }) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: 20_000, ...as });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -146,6 +147,25 @@ describe('localstack start', () => {
       assert.equal(st.uid, 10001, path);
       assert.equal(st.mode & 0o777, 0o700, path);
     }
+    assert.ok(!JSON.parse(readFileSync(join(dir, 'record.json'), 'utf8')).argv.includes('--user'), 'as root the image runs as its own user');
+  });
+
+  test('a host user who is not root: the container runs as them (--user UID:GID) and the volume stays theirs, 0700', { skip: process.getuid?.() !== 0 && !process.env.CI ? 'needs root to run the CLI as another user' : false }, () => {
+    const user = { uid: 4321, gid: 4322 };
+    const env = home({ LOCALSTACK_AUTH_TOKEN: generateToken('developer') });
+    const dir = tempDir();
+    chownSync(dir, user.uid, user.gid);
+    chownSync(env.HOME, user.uid, user.gid);
+    const record = join(dir, 'record.json');
+    const r = cli(['start'], { ...env, DOCKER_CMD: fakeDocker(dir), FAKE_DOCKER_RECORD: record }, user);
+    assert.equal(r.code, 0, r.stderr);
+    const { argv } = JSON.parse(readFileSync(record, 'utf8'));
+    assert.equal(argv[argv.indexOf('--user') + 1], '4321:4322');
+    assert.ok(argv.indexOf('--user') < argv.indexOf('localstack/localstack-pro'), 'a docker option, before the image');
+    for (const path of [env.LOCALSTACK_VOLUME_DIR, join(env.LOCALSTACK_VOLUME_DIR, 'cache')]) {
+      const st = statSync(path);
+      assert.deepEqual([st.uid, st.gid, st.mode & 0o7777], [user.uid, user.gid, 0o700], path);
+    }
   });
 
   test('-d detaches and says how to follow the logs; IMAGE_NAME and the exit code of docker', () => {
@@ -255,6 +275,32 @@ describe('localstack status and license show', () => {
     const foreign = cli(['license', 'show'], env).stderr;
     assert.match(foreign, /cannot be used: signed by an unknown key .*Check that LICENSE_TRUSTED_KEYS \(now .*trusted-keys\.json\) holds the public keys of the license server that signed it\.$/m);
     assert.doesNotMatch(foreign, /renew/, 'renewing cannot help with a key that is not trusted');
+  });
+
+  test('a cached license the user cannot read (left by an older CLI as uid 10001, 0600): one line that says how to fix it; start says so too', { skip: process.getuid?.() !== 0 && !process.env.CI ? 'needs root to run the CLI as another user' : false }, () => {
+    const user = { uid: 4321, gid: 4321 };
+    const env = home({ LOCALSTACK_AUTH_TOKEN: token, LICENSE_TRUSTED_KEYS: writeJwks(tempDir(), [key.jwk]) });
+    chmodSync(dirname(env.LICENSE_TRUSTED_KEYS), 0o755);
+    chownSync(env.HOME, user.uid, user.gid);
+    const cache = join(env.LOCALSTACK_VOLUME_DIR, 'cache');
+    mkdirSync(cache, { recursive: true });
+    chownSync(env.LOCALSTACK_VOLUME_DIR, user.uid, user.gid);
+    chownSync(cache, user.uid, user.gid);
+    const file = join(cache, 'license.json');
+    writeFileSync(file, readFileSync(licenseFile), { mode: 0o600 });
+    chownSync(file, 10001, 10001);
+    const show = cli(['license', 'show'], env, user);
+    assert.equal(show.code, 1);
+    assert.equal(show.stderr, `Error: The cached license: you cannot read ${file} (permission denied). Make the volume yours with: sudo chown -R 4321:4321 ${env.LOCALSTACK_VOLUME_DIR}\n`);
+    const dir = tempDir();
+    chownSync(dir, user.uid, user.gid);
+    const record = join(dir, 'record.json');
+    const start = cli(['start'], { ...env, DOCKER_CMD: fakeDocker(dir), FAKE_DOCKER_RECORD: record }, user);
+    assert.equal(start.code, 0, start.stderr);
+    assert.match(start.stderr, /^Note: you cannot read .*license\.json \(permission denied\)\. Make the volume yours with: sudo chown -R 4321:4321 /m);
+    assert.ok(!JSON.parse(readFileSync(record, 'utf8')).argv.some((a: string) => a.includes('conf.d/license.json')), 'an unreadable license is not mounted');
+    chownSync(file, user.uid, user.gid);
+    assert.equal(cli(['license', 'show'], env, user).code, 0, 'the same user reads what its container wrote');
   });
 });
 

@@ -112,3 +112,9 @@ describe('verifyLicense', async () => {
     await assert.rejects(verifyLicenseFile(join(dir, 'absent.json'), { keys, now }), { code: 'license.unreadable' });
   });
 });
+
+test('a header whose alg is an object that cannot become a string is license.algorithm, not a TypeError (fuzz counterexample)', async () => {
+  const header = Buffer.from(JSON.stringify({ alg: [{ toString: null }], kid: 'k' })).toString('base64url');
+  const jws = `${header}.${Buffer.from('{}').toString('base64url')}.AAAA`;
+  await assert.rejects(verifyLicense(jws, { keys: { keys: [] } }), { code: 'license.algorithm', message: /signed with \[\{"toString":null\}\]/ });
+});

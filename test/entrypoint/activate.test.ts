@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { connect, createServer as createTcpServer } from 'node:net';
+import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { activate, readConfig, type Activation } from '../../src/index.ts';
@@ -10,6 +10,7 @@ import { serialise } from '../../src/core/cache-file.ts';
 import { generateToken } from '../../src/core/credentials.ts';
 import { loadJwks } from '../../src/core/license.ts';
 import { cacheDir, cacheWith, listen, nowS, refusedEndpoint } from '../helpers/entrypoint.ts';
+import { switchableRelay } from '../helpers/net.ts';
 import { claimsFor, forge, testKey, writeJwks, type TestKey } from '../helpers/keys.ts';
 import { api, fixture, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
 
@@ -119,14 +120,8 @@ test('offline: the newest valid candidate wins; the mounted copy is copied into 
 
 test('item 9: after an offline start from the mounted copy, refresh() keeps the very file the command was told about fresh', async () => {
   // A real TCP relay in front of the real server: "down" drops every connection, "up" relays it.
-  let up = false;
-  const relay = createTcpServer((client) => {
-    if (!up) return client.destroy();
-    const upstream = connect(server.port, '127.0.0.1', () => client.pipe(upstream).pipe(client));
-    upstream.on('error', () => client.destroy());
-    client.on('error', () => upstream.destroy());
-  });
-  const host = await listen(relay);
+  const relay = switchableRelay(server.port);
+  const host = await listen(relay.server);
   try {
     const dir = tempDir();
     const mounted = join(dir, 'mounted.json');
@@ -140,7 +135,7 @@ test('item 9: after an offline start from the mounted copy, refresh() keeps the 
     assert.ok(!down.ok && !down.refused, 'still down: nothing written');
     assert.equal(JSON.parse(readFileSync(outcome.licenseFile, 'utf8')).license, old);
 
-    up = true;
+    relay.up = true;
     const result = await refresh();
     assert.ok(result.ok, JSON.stringify(result));
     assert.equal(result.licenseFile, outcome.licenseFile);
@@ -149,7 +144,7 @@ test('item 9: after an offline start from the mounted copy, refresh() keeps the 
     assert.notEqual(fresh, old);
     assert.equal(JSON.parse(readFileSync(mounted, 'utf8')).license, old, 'the mounted copy is never written');
   } finally {
-    relay.close();
+    relay.server.close();
   }
 });
 

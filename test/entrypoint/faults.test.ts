@@ -3,11 +3,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect, createServer as createTcpServer, type Socket } from 'node:net';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { verifyLicenseFile } from '../../src/core/license.ts';
 import { assertNoSecret, baseEnv, cacheDir, cacheWith as cacheHolding, childView, ENTRYPOINT, listen, nowS, refusedEndpoint, run, SHOW_ENV, start, waitFor, type Run } from '../helpers/entrypoint.ts';
+import { connectProxy, switchableRelay } from '../helpers/net.ts';
 import { claimsFor, forge, testKey, writeJwks, type TestKey } from '../helpers/keys.ts';
 import { api, fixture, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
 import { canUnshare, has, isRoot, unlessAble } from '../helpers/capabilities.ts';
@@ -103,14 +104,8 @@ describe('offline fallback', () => {
 
   test('after an offline start the background refresh comes soon and rewrites the very file LICENSE_FILE names', async () => {
     // A real TCP relay in front of the real server: down (connections dropped) at the start, up a moment later.
-    let up = false;
-    const relay = createTcpServer((client) => {
-      if (!up) return client.destroy();
-      const upstream = connect(server.port, '127.0.0.1', () => client.pipe(upstream).pipe(client));
-      upstream.on('error', () => client.destroy());
-      client.on('error', () => upstream.destroy());
-    });
-    const host = await listen(relay);
+    const relay = switchableRelay(server.port);
+    const host = await listen(relay.server);
     try {
       const old = await forge(key, claimsFor(f.admin, nowS() - 600));
       const dir = cacheHolding(old);
@@ -118,7 +113,7 @@ describe('offline fallback', () => {
       const show = 'node -e "console.log(JSON.parse(require(\'fs\').readFileSync(process.env.LICENSE_FILE)).license)"';
       const s = start(['sh', '-c', `${show}; sleep 2.5; ${show}`], env({ API_ENDPOINT: `http://${host}/v1`, LICENSE_CACHE_DIR: dir, LICENSE_REFRESH_INTERVAL: '1', ACTIVATION_TIMEOUT: '2' }));
       await waitFor(() => s.output().includes('Successfully activated cached license'));
-      up = true;
+      relay.up = true;
       const r = await s.done;
       assert.equal(r.code, 0, r.stderr);
       const [first, second] = r.stdout.trim().split('\n');
@@ -127,7 +122,7 @@ describe('offline fallback', () => {
       await verifyLicenseFile(join(dir, 'license.json'), { keys: trusted, credential: f.admin });
       assert.match(r.stderr, new RegExp(`License refreshed: .* \\(${join(dir, 'license.json')}\\)`));
     } finally {
-      relay.close();
+      relay.server.close();
     }
   });
 
@@ -244,25 +239,15 @@ describe('offline fallback', () => {
   });
 
   test('HTTP_PROXY is honoured (through a real forward proxy), NO_PROXY bypasses it', async () => {
-    const tunnels: string[] = [];
     // A forward proxy: absolute-URI requests are relayed, CONNECT is tunnelled.
-    const proxy = createHttpServer(async (req, res) => {
-      tunnels.push(new URL(req.url!).host);
-      let body = '';
-      for await (const chunk of req) body += chunk;
-      const upstream = await fetch(req.url!, { method: req.method, headers: { authorization: req.headers.authorization!, 'content-type': 'application/json' }, body });
-      res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text());
-    });
-    proxy.on('connect', (req, client: Socket, head) => {
-      tunnels.push(req.url!);
-      const [host, port] = req.url!.split(':');
-      const upstream = connect(Number(port), host, () => {
-        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.write(head);
-        upstream.pipe(client).pipe(upstream);
-      });
-      upstream.on('error', () => client.destroy());
-      client.on('error', () => upstream.destroy());
+    const { server: proxy, tunnels } = connectProxy({
+      request: async (req, res) => {
+        tunnels.push(new URL(req.url!).host);
+        let body = '';
+        for await (const chunk of req) body += chunk;
+        const upstream = await fetch(req.url!, { method: req.method, headers: { authorization: req.headers.authorization!, 'content-type': 'application/json' }, body });
+        res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text());
+      },
     });
     const host = await listen(proxy);
     try {
@@ -292,19 +277,7 @@ describe('offline fallback', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.equal(childView(r).mode, 'online');
       // The same HTTPS endpoint through HTTPS_PROXY: a CONNECT tunnel (undici's connect(), loaded by path).
-      const tunnels: string[] = [];
-      const proxy = createHttpServer((_req, res) => res.writeHead(405).end());
-      proxy.on('connect', (req, client: Socket, head) => {
-        tunnels.push(req.url!);
-        const [h, p] = req.url!.split(':');
-        const upstream = connect(Number(p), h, () => {
-          client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-          upstream.write(head);
-          upstream.pipe(client).pipe(upstream);
-        });
-        upstream.on('error', () => client.destroy());
-        client.on('error', () => upstream.destroy());
-      });
+      const { server: proxy, tunnels } = connectProxy();
       const proxyHost = await listen(proxy);
       try {
         const viaProxy = await run(SHOW_ENV, env({ API_ENDPOINT: `https://${host}/v1`, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'), HTTPS_PROXY: `http://${proxyHost}` }));

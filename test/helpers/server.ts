@@ -7,8 +7,12 @@ import { generateLegacyKey, generateToken } from '../../src/core/credentials.ts'
 import { Accounts } from '../../src/server/accounts.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { checkSeed, importSeed } from '../../src/server/seed.ts';
-import { SigningKeys } from '../../src/server/signing-keys.ts';
+import { SigningKeys, type LicenseSigner } from '../../src/server/signing-keys.ts';
 import { SqliteStore } from '../../src/server/sqlite-store.ts';
+import type { Store } from '../../src/server/store.ts';
+import type { RateLimit } from '../../src/server/rate-limit.ts';
+import { KEY_SECRET, sharedDatabase } from './postgres.ts';
+import { openPostgres } from '../../src/server/postgres-backend.ts';
 import { ROOT } from './paths.ts';
 import type { Health } from '../../src/product/health.ts';
 
@@ -121,8 +125,8 @@ export function fixture(): Fixture {
 export interface InProcessServer {
   app: FastifyInstance;
   accounts: Accounts;
-  store: SqliteStore;
-  keys: SigningKeys;
+  store: Store;
+  keys: LicenseSigner;
   dataDir: string;
   close: () => Promise<void>;
 }
@@ -131,14 +135,24 @@ export interface InProcessServer {
 export async function startApp(options: { seed?: unknown; dataDir?: string; adminToken?: string | null; rateLimit?: number; now?: string } = {}): Promise<InProcessServer> {
   const dataDir = options.dataDir ?? tempDir('pa-app-');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const store = SqliteStore.open(dataDir, { check: true });
-  const accounts = new Accounts(store);
-  const keys = SigningKeys.load(dataDir, await store.hasData());
   const offset = options.now ? Date.parse(options.now) - Date.now() : 0;
   const clock = () => new Date(Date.now() + offset);
+  let store: Store;
+  let keys: LicenseSigner;
+  let limiter: RateLimit | undefined;
+  // TEST_STORE=postgres runs the same tests on a real PostgreSQL: a database per data folder.
+  if (process.env.TEST_STORE === 'postgres') {
+    const backend = await openPostgres(await sharedDatabase(dataDir), { LICENSE_SERVER_KEY_SECRET: KEY_SECRET }, options.rateLimit ?? 0, clock, () => undefined);
+    ({ store, keys, limiter } = backend);
+  } else {
+    const sqlite = SqliteStore.open(dataDir, { check: true });
+    store = sqlite;
+    keys = SigningKeys.load(dataDir, await store.hasData());
+  }
+  const accounts = new Accounts(store);
   if (options.seed) await importSeed(accounts, checkSeed(options.seed, 'seed'), clock());
   const app = buildServer({
-    accounts, keys, rateLimit: options.rateLimit ?? 0, adminToken: options.adminToken === null ? undefined : (options.adminToken ?? ADMIN_TOKEN),
+    accounts, keys, limiter, rateLimit: options.rateLimit ?? 0, adminToken: options.adminToken === null ? undefined : (options.adminToken ?? ADMIN_TOKEN),
     issuer: 'http://license-server.test', clock,
   });
   await app.ready();

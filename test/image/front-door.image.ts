@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { CLI_DEFAULTS } from '../../src/core/constants.ts';
+import { CLI_DEFAULTS } from '../../src/cli/constants.ts';
 import { podmanEnv } from '../../scripts/image/podman.ts';
 import { ROOT } from '../helpers/paths.ts';
 import { fixture, getHealth, startServer, tempDir, type RunningServer } from '../helpers/server.ts';

@@ -1,8 +1,9 @@
 // The built image, run as `docker run` would run it, against a real license server on the host.
 import assert from 'node:assert/strict';
+import { chmodSync, chownSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { getHealth, fixture, startServer, type RunningServer } from '../helpers/server.ts';
+import { getHealth, fixture, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
 import { Container, HOST_FROM_CONTAINER, IMAGE_UID, podman, trustServerKeys, IMAGE } from './podman.ts';
 
 const SUCCESS = /Successfully activated license lic-[\w-]+:subscription 🔑✅/;
@@ -50,6 +51,31 @@ describe('the image with a token and a reachable license server', () => {
       // 0, not 137: it ended by itself before podman's grace period ran out and SIGKILL followed.
       assert.equal(await c.wait(), 0);
       assert.match(await c.logs(), /pro-emulator: SIGTERM received, shutting down/);
+    } finally {
+      await c.remove();
+    }
+  });
+
+  test('under an arbitrary uid (--user 4321:4321, as localstack start runs it for a host user): activates, writes the cache as that user, no HOME needed', async () => {
+    const volume = tempDir('pa-volume-');
+    mkdirSync(join(volume, 'cache'), { mode: 0o700 });
+    for (const path of [volume, join(volume, 'cache')]) chownSync(path, 4321, 4321);
+    chmodSync(volume, 0o700);
+    const c = await Container.start({ args: ['--user', '4321:4321', '-v', `${volume}:/var/lib/localstack`, ...args], env });
+    try {
+      const logs = await c.waitForLog(READY);
+      assert.match(logs, SUCCESS);
+      assert.doesNotMatch(logs, /EACCES|EPERM|permission denied|cannot (write|save)/i);
+      assert.deepEqual([...new Set((await c.processes()).map((p) => p.user))], ['4321'], 'every process runs as the uid given');
+      assert.equal((await c.exec(['id', '-u'])).stdout.trim(), '4321');
+      const cacheOwner = await c.exec(['node', '-e', "process.stdout.write(String(require('node:fs').statSync(require('node:os').tmpdir() + '/node-compile-cache').uid))"]);
+      assert.equal(cacheOwner.stdout, '4321', `the compile cache is written where this uid can: ${cacheOwner.stderr}`);
+      const st = statSync(join(volume, 'cache', 'license.json'));
+      assert.deepEqual([st.uid, st.gid, st.mode & 0o777], [4321, 4321, 0o600], 'the cached license belongs to the host user');
+      const health = await getHealth(await c.gateway());
+      assert.equal(health.edition, 'pro');
+      assert.equal((await podman(['stop', '-t', '10', c.name])).code, 0);
+      assert.equal(await c.wait(), 0);
     } finally {
       await c.remove();
     }

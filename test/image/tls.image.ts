@@ -3,11 +3,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { connectProxy } from '../helpers/net.ts';
 import { fixture, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
 import { Container, HOST_FROM_CONTAINER, trustServerKeys } from './podman.ts';
 
@@ -73,20 +74,8 @@ test('NODE_EXTRA_CA_CERTS naming the mounted private CA: activation over TLS wor
 });
 
 test('through an HTTPS proxy (CONNECT) on the host: the container reaches the TLS server only through it', async () => {
-  const tunnels: string[] = [];
-  const proxy = createHttpServer((_req, res) => res.writeHead(405).end());
-  proxy.on('connect', (req, client: Socket, head) => {
-    tunnels.push(req.url!);
-    const [host, port] = req.url!.split(':');
-    // The proxy resolves the name; the container cannot (no --add-host here).
-    const upstream = connect(Number(port), host === NAME ? '127.0.0.1' : host, () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(client).pipe(upstream);
-    });
-    upstream.on('error', () => client.destroy());
-    client.on('error', () => upstream.destroy());
-  });
+  // The proxy resolves the name; the container cannot (no --add-host here).
+  const { server: proxy, tunnels } = connectProxy({ resolve: (host) => (host === NAME ? '127.0.0.1' : host) });
   const proxyPort = await listen(proxy);
   try {
     const r = await activation({ NODE_EXTRA_CA_CERTS: CA_IN_CONTAINER, HTTPS_PROXY: `http://${HOST_FROM_CONTAINER}:${proxyPort}` }, ['-v', `${caFile}:${CA_IN_CONTAINER}:ro`]);

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { PLAN_FEATURES, PRO_FEATURES } from '../../src/core/constants.ts';
+import { PRO_FEATURES } from '../../src/core/constants.ts';
+import { PLAN_FEATURES } from '../../src/server/constants.ts';
 import { credentialBinding, generateLegacyKey, generateToken } from '../../src/core/credentials.ts';
-import { effectiveLicense, type Principal } from '../../src/server/accounts.ts';
+import { effectiveLicense, licenseStatus, type Principal } from '../../src/server/accounts.ts';
 import { decideActivation } from '../../src/server/activation.ts';
 import type { LicenseRow, MemberRow, WorkspaceRow } from '../../src/server/store.ts';
 
@@ -42,6 +43,26 @@ describe('effectiveLicense', () => {
   });
   test('a subscription without an end runs on', () => {
     assert.equal(effectiveLicense(ws, sub({ expires_at: null })).expiresAt, '9999-12-31T00:00:00.000Z');
+  });
+});
+
+describe('licenseStatus', () => {
+  const lic = { startsAt: '2026-02-01T00:00:00.000Z', expiresAt: '2026-03-01T00:00:00.000Z' };
+  test('pending before the start, active from the start, expired from the end on', () => {
+    const at = (iso: string) => licenseStatus(lic, new Date(iso));
+    assert.equal(at('2026-01-31T23:59:59.999Z'), 'PENDING');
+    assert.equal(at(lic.startsAt), 'ACTIVE');
+    assert.equal(at('2026-02-28T23:59:59.999Z'), 'ACTIVE');
+    assert.equal(at(lic.expiresAt), 'EXPIRED');
+  });
+  test('the activation refuses exactly what the status calls pending or expired', () => {
+    const row = sub({ starts_at: lic.startsAt, expires_at: lic.expiresAt });
+    for (const [now, code] of [['2026-01-31T23:59:59.999Z', 'licensing.license.not_found'], [lic.startsAt, undefined], [lic.expiresAt, 'licensing.license.expired']] as const) {
+      const status = licenseStatus(effectiveLicense(ws, row), new Date(now));
+      assert.equal(status, code === undefined ? 'ACTIVE' : code.endsWith('expired') ? 'EXPIRED' : 'PENDING');
+      if (code) assert.throws(() => decide({ row, now }), { code });
+      else assert.equal(decide({ row, now }).lic.status, 'ACTIVE');
+    }
   });
 });
 

@@ -113,12 +113,13 @@ test('a disk that fills up under load: 503 store.full naming the cause, every 20
   }
 });
 
-test('kill -9 under mixed load (activations, admin writes, key rotations): nothing answered is lost, same keys, integrity clean', async () => {
+test('kill -9 under mixed load (activations, admin writes, staged and plain key rotations): nothing answered is lost, same keys, integrity clean', async () => {
   const f = fixture();
   const s = await startServer({ seed: f.seed, args: ['--rate-limit', '0'] });
   const licenses: string[] = [];
   const ciTokens: string[] = [];
   const kids: string[] = [];
+  const staged: string[] = [];
   let stop = false;
   const until = async (fn: () => Promise<void>) => {
     for (let i = 0; i < LOAD_LIMIT && !stop; i++) await fn().catch(() => { stop = true; });
@@ -136,9 +137,13 @@ test('kill -9 under mixed load (activations, admin writes, key rotations): nothi
       const res = await api(s, 'POST', '/admin/v1/signing-keys/rotate', { token: ADMIN_TOKEN });
       if (res.status === 200) kids.push(res.json.kid);
     }),
+    until(async () => {
+      const res = await api(s, 'POST', '/admin/v1/signing-keys', { token: ADMIN_TOKEN });
+      if (res.status === 200 || res.status === 201) staged.push(res.json.next);
+    }),
   ];
   for (let i = 0; i < 200 && licenses.length < 400; i++) await new Promise((r) => setTimeout(r, 25));
-  assert.ok(licenses.length > 0 && ciTokens.length > 0 && kids.length > 0, 'load ran before the kill');
+  assert.ok(licenses.length > 0 && ciTokens.length > 0 && kids.length > 0 && staged.length > 0, 'load ran before the kill');
   await s.kill();
   await Promise.all(workers);
 
@@ -151,6 +156,9 @@ test('kill -9 under mixed load (activations, admin writes, key rotations): nothi
     const jwks = (await api(again, 'GET', '/.well-known/jwks.json')).json as Jwks;
     const published = new Set(jwks.keys.map((k) => k.kid));
     assert.deepEqual(kids.filter((kid) => !published.has(kid)), [], 'every answered rotation is in the JWKS');
+    assert.deepEqual(staged.filter((kid) => !published.has(kid)), [], 'every answered staged key is in the JWKS');
+    const status = (await api(again, 'GET', '/admin/v1/signing-keys', { token: ADMIN_TOKEN })).json;
+    assert.ok(published.has(status.current) && (status.next === null || published.has(status.next)), 'the key that signs and the staged one are published');
     for (const jws of licenses) await verifyLicense(jws, { keys: jwks, credential: f.ci, now: claimsOf(jws).iat * 1000 });
   } finally {
     await again.stop();

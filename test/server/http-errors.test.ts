@@ -145,3 +145,79 @@ describe('values the store cannot hold or the code cannot compare are refused', 
     assert.equal(sub.status, 400, 'a subscription still needs its plan');
   });
 });
+
+describe('unknown body fields are refused, never dropped (but by the activation)', () => {
+  const T = { token: ADMIN_TOKEN };
+  test('a typo in the admin license ("seat"): 400 naming body.seat, and the license is left as it was', async () => {
+    const before = (await api(server, 'GET', '/admin/v1/workspaces/ws-acme', T)).json.license;
+    const res = await api(server, 'PUT', '/admin/v1/workspaces/ws-acme/license', { ...T, body: { type: 'subscription', seat: 2, startAt: '2026-01-01T00:00:00Z' } });
+    assert.equal(res.status, 400, res.text);
+    assert.equal(res.json.error.code, 'request.invalid');
+    assert.match(res.json.error.message, /body\.seat is not a known field/);
+    assert.deepEqual((await api(server, 'GET', '/admin/v1/workspaces/ws-acme', T)).json.license, before);
+  });
+
+  test('every route with a body: one extra field, including a nested one, is named in the 400', async () => {
+    const member = (await api(server, 'GET', '/admin/v1/workspaces/ws-acme', T)).json.members[0].id;
+    const cases: [string, string, unknown, string?][] = [
+      ['POST', '/admin/v1/workspaces', { id: 'ws-extra', name: 'X' }],
+      ['POST', '/admin/v1/workspaces/ws-acme/members', { email: 'x@acme.test', role: 'member' }],
+      ['PUT', `/admin/v1/members/${member}/seat`, { licensed: true }],
+      ['PUT', `/admin/v1/members/${member}/role`, { role: 'admin' }],
+      ['POST', '/admin/v1/workspaces/ws-acme/ci-tokens', { name: 'extra' }],
+      ['PUT', '/admin/v1/workspaces/ws-acme/license', { type: 'trial' }],
+      ['PUT', '/admin/v1/legacy-policy', { downtimes: [], sunsetAt: null }],
+      ['POST', '/v1/ci-tokens', { name: 'extra' }, f.admin],
+    ];
+    // The activation alone tolerates unknown fields (app.test.ts): a newer entrypoint must still activate.
+    for (const [method, path, body, token] of cases) {
+      const res = await api(server, method, path, { token: token ?? ADMIN_TOKEN, body: { ...(body as object), bogusField: 1 } });
+      assert.equal(res.status, 400, `${method} ${path}: ${res.text}`);
+      assert.equal(res.json.error.message, 'invalid request: body.bogusField is not a known field; remove it or correct its name', `${method} ${path}`);
+    }
+    const nested = await api(server, 'PUT', '/admin/v1/legacy-policy', { ...T, body: { downtimes: [{ start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z', note: 'x' }], sunsetAt: null } });
+    assert.equal(nested.status, 400);
+    assert.match(nested.json.error.message, /body\.downtimes\[0\]\.note is not a known field/);
+    assert.equal((await api(server, 'GET', '/admin/v1/workspaces/ws-extra', T)).status, 404, 'nothing was created');
+    assert.equal((await api(server, 'GET', '/admin/v1/legacy-policy', T)).json.downtimes.length, 0, 'nothing was stored');
+  });
+
+  test('an endpoint that takes no body refuses fields in one, and still accepts {} and none', async () => {
+    const res = await api(server, 'POST', '/admin/v1/signing-keys/rotate', { token: ADMIN_TOKEN, body: { kid: 'mine' } });
+    assert.equal(res.status, 400);
+    assert.match(res.json.error.message, /body\.kid is not a known field; this endpoint takes no body/);
+    const me = await api(server, 'POST', '/v1/me/auth-token/rotate', { token: f.unlicensed, body: [1] });
+    assert.equal(me.status, 400, 'the token was not rotated');
+    assert.equal((await api(server, 'GET', '/v1/me', { token: f.unlicensed })).status, 200);
+    assert.equal((await api(server, 'GET', '/admin/v1/workspaces', { token: ADMIN_TOKEN, body: {} })).status, 200);
+  });
+});
+
+describe('messages built from request input mask credential-shaped text', () => {
+  const token = 'ls-Xx23y9ze-ubpx-KqOj-6ZzI-PtCuc5G6627a';
+  test('in a path parameter, a field name and a 409 name', async () => {
+    const T = { token: ADMIN_TOKEN };
+    const answers = [
+      await api(server, 'GET', `/admin/v1/workspaces/${token}`, T),
+      await api(server, 'GET', `/admin/v1/workspaces/${token}/activations`, T),
+      await api(server, 'PUT', `/admin/v1/members/${token}/seat`, { ...T, body: { licensed: true } }),
+      await api(server, 'POST', `/admin/v1/workspaces/ws-acme/ci-tokens/${token}/rotate`, T),
+      await api(server, 'PUT', '/admin/v1/workspaces/ws-acme/license', { ...T, body: { type: 'trial', [token]: 1 } }),
+    ];
+    await api(server, 'POST', '/admin/v1/workspaces/ws-acme/ci-tokens', { ...T, body: { name: token } });
+    answers.push(await api(server, 'POST', '/admin/v1/workspaces/ws-acme/ci-tokens', { ...T, body: { name: token } }));
+    assert.deepEqual(answers.map((a) => a.status), [404, 404, 404, 404, 400, 409]);
+    for (const a of answers) {
+      assert.ok(!a.text.includes(token), a.text);
+      assert.match(a.json.error.message, /ls-Xx23…/, 'the masked form says which value was meant');
+    }
+  });
+});
+
+test('a legacy-key-shaped path parameter is masked in the message too', async () => {
+  const key = 'AbCdEfGh12';
+  const res = await api(server, 'PUT', `/admin/v1/members/${key}/seat`, { token: ADMIN_TOKEN, body: { licensed: true } });
+  assert.equal(res.status, 404);
+  assert.ok(!res.text.includes(key), res.text);
+  assert.match(res.json.error.message, /Ab…/);
+});

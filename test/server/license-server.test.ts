@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { assertNoSecret, baseEnv, cacheDir, childView, run, SHOW_ENV } from '../helpers/entrypoint.ts';
 import { ROOT } from '../helpers/paths.ts';
 import { activateVia, ADMIN_TOKEN, api, fixture, startServer, tempDir } from '../helpers/server.ts';
 
@@ -114,4 +115,35 @@ describe('seed', () => {
     assert.notEqual(run.status, 0);
     assert.match(run.stderr, /seed\.json: not valid JSON/);
   });
+});
+
+test('a container that pins the JWKS: a staged rotation keeps it activating, an unstaged one fails it (exit 55)', async () => {
+  const f = fixture();
+  const server = await startServer({ seed: f.seed, args: ['--rate-limit', '0'] });
+  const T = { token: ADMIN_TOKEN };
+  // The image bakes the server's public JWKS file as it is at build time.
+  const pin = (name: string) => {
+    const path = join(tempDir(), name);
+    writeFileSync(path, readFileSync(join(server.dataDir, 'public/jwks.json')));
+    return path;
+  };
+  const container = (trusted: string) => run(SHOW_ENV, baseEnv({
+    API_ENDPOINT: `${server.url}/v1`, LICENSE_TRUSTED_KEYS: trusted, LICENSE_CACHE_DIR: cacheDir(), ACTIVATION_TIMEOUT: '5', LOCALSTACK_AUTH_TOKEN: f.admin,
+  }));
+  try {
+    assert.equal((await api(server, 'POST', '/admin/v1/signing-keys', T)).status, 201);
+    const baked = pin('staged.json');
+    assert.equal((await api(server, 'POST', '/admin/v1/signing-keys/rotate', T)).json.promoted, true);
+    const staged = await container(baked);
+    assert.equal(staged.code, 0, staged.stderr);
+    assert.equal(childView(staged).pro, '1');
+    const bakedBefore = pin('unstaged.json');
+    assert.equal((await api(server, 'POST', '/admin/v1/signing-keys/rotate', T)).json.promoted, false);
+    const unstaged = await container(bakedBefore);
+    assert.equal(unstaged.code, 55, 'the new key is not in the pinned JWKS: not genuine');
+    assert.match(unstaged.stderr, /genuine/);
+    assertNoSecret(unstaged.stdout + unstaged.stderr + staged.stdout + staged.stderr, [f.admin]);
+  } finally {
+    await server.stop();
+  }
 });

@@ -63,7 +63,7 @@ test('4 parallel rotations x5 under activation load: every key published, every 
     for (const jws of licenses) await verifyLicense(jws, { keys: jwks, credential: f.ci });
     await s.close();
     const again = await startApp({ dataDir: s.dataDir });
-    assert.deepEqual(again.keys.jwks, jwks, 'the key file on disk holds the same keys');
+    assert.deepEqual(await again.keys.publicKeys(), jwks, 'the stored keys are the same');
     await again.close();
   } finally {
     await s.close().catch(() => undefined);
@@ -85,5 +85,113 @@ test('concurrent seat assignments: the seat count holds (writes are serialised)'
     assert.equal(ws.members.filter((m: { licensed: boolean }) => m.licensed).length, 5);
   } finally {
     await s.close();
+  }
+});
+
+test('staged rotation: the next key is published first and signs only once promoted, so a JWKS pinned in between keeps verifying', async () => {
+  const f = fixture();
+  const s = await startApp({ seed: f.seed });
+  const T = { token: ADMIN_TOKEN };
+  try {
+    const first = (await api(s, 'GET', '/admin/v1/signing-keys', T)).json;
+    assert.equal(first.next, null);
+    const staged = await api(s, 'POST', '/admin/v1/signing-keys', T);
+    assert.equal(staged.status, 201, staged.text);
+    assert.equal(staged.json.current, first.current);
+    assert.notEqual(staged.json.next, first.current);
+    const again = await api(s, 'POST', '/admin/v1/signing-keys', T);
+    assert.equal(again.status, 200, 'one staged key at a time: the same one again');
+    assert.equal(again.json.next, staged.json.next);
+    // An image pins the JWKS now: it holds the current and the staged key.
+    const pinned = (await api(s, 'GET', '/.well-known/jwks.json')).json as Jwks;
+    assert.deepEqual(pinned.keys.map((k) => k.kid).sort(), [first.current, staged.json.next].sort());
+    assert.ok(pinned.keys.every((k) => !('d' in k)), 'no private part is published');
+    const before = await activateVia(s, f.ci, { ci: true });
+    assert.equal(decodeProtectedHeader(before.json.license).kid, first.current, 'the staged key signs nothing yet');
+    const rotated = await api(s, 'POST', '/admin/v1/signing-keys/rotate', T);
+    assert.equal(rotated.status, 200);
+    assert.deepEqual({ kid: rotated.json.kid, promoted: rotated.json.promoted }, { kid: staged.json.next, promoted: true });
+    const after = await activateVia(s, f.ci, { ci: true });
+    assert.equal(decodeProtectedHeader(after.json.license).kid, staged.json.next);
+    await verifyLicense(after.json.license, { keys: pinned, credential: f.ci });
+    await verifyLicense(before.json.license, { keys: rotated.json.jwks, credential: f.ci });
+    assert.deepEqual((await api(s, 'GET', '/admin/v1/signing-keys', T)).json, { current: staged.json.next, next: null, previous: [first.current] });
+    // Without a staged key, rotate makes a new one at once, as before.
+    const unstaged = (await api(s, 'POST', '/admin/v1/signing-keys/rotate', T)).json;
+    assert.equal(unstaged.promoted, false);
+    assert.ok(!pinned.keys.some((k) => k.kid === unstaged.kid));
+  } finally {
+    await s.close();
+  }
+});
+
+test('a staged key survives a restart: published, not signing, still promotable', async () => {
+  const f = fixture();
+  const s = await startApp({ seed: f.seed });
+  const staged = (await api(s, 'POST', '/admin/v1/signing-keys', { token: ADMIN_TOKEN })).json;
+  await s.close();
+  const again = await startApp({ dataDir: s.dataDir });
+  try {
+    assert.deepEqual((await api(again, 'GET', '/admin/v1/signing-keys', { token: ADMIN_TOKEN })).json, { current: staged.current, next: staged.next, previous: [] });
+    assert.ok((await api(again, 'GET', '/.well-known/jwks.json')).json.keys.some((k: { kid: string }) => k.kid === staged.next));
+    assert.equal(decodeProtectedHeader((await activateVia(again, f.ci, { ci: true })).json.license).kid, staged.current);
+    assert.equal((await api(again, 'POST', '/admin/v1/signing-keys/rotate', { token: ADMIN_TOKEN })).json.kid, staged.next);
+  } finally {
+    await again.close();
+  }
+});
+
+test('stage and rotate, 4 at a time x5 under activation load: one key staged per round, each promoted once, every license verifies', async () => {
+  const f = fixture();
+  const s = await startApp({ seed: f.seed });
+  const T = { token: ADMIN_TOKEN };
+  try {
+    const licenses: string[] = [];
+    let running = true;
+    const load = (async () => {
+      for (let i = 0; i < 2_000 && running; i++) {
+        const batch = await Promise.all(Array.from({ length: 8 }, () => activateVia(s, f.ci, { ci: true })));
+        for (const r of batch) {
+          assert.equal(r.status, 200, r.text);
+          licenses.push(r.json.license);
+        }
+      }
+    })();
+    const promotedKids: string[] = [];
+    const pins = new Map<string, Jwks>();
+    for (let round = 0; round < 5; round++) {
+      const staged = await Promise.all(Array.from({ length: 4 }, () => api(s, 'POST', '/admin/v1/signing-keys', T)));
+      assert.deepEqual(staged.map((a) => a.status).sort(), [200, 200, 200, 201], 'exactly one call stages a key');
+      assert.equal(new Set(staged.map((a) => a.json.next)).size, 1, 'all answers name the same staged key');
+      const next = staged[0].json.next as string;
+      pins.set(next, (await api(s, 'GET', '/.well-known/jwks.json')).json as Jwks);
+      const rotated = await Promise.all(Array.from({ length: 4 }, () => api(s, 'POST', '/admin/v1/signing-keys/rotate', T)));
+      assert.ok(rotated.every((a) => a.status === 200));
+      const promoted = rotated.filter((a) => a.json.promoted);
+      assert.equal(promoted.length, 1, 'the staged key is promoted once; the other rotations make new keys');
+      assert.equal(promoted[0].json.kid, next);
+      promotedKids.push(next);
+      await new Promise((r) => setImmediate(r));
+    }
+    running = false;
+    await load;
+    const jwks = (await api(s, 'GET', '/.well-known/jwks.json')).json as Jwks;
+    assert.equal(jwks.keys.length, 1 + 5 * 4, 'the first key, five staged and fifteen unstaged ones');
+    assert.equal(new Set(jwks.keys.map((k) => k.kid)).size, jwks.keys.length);
+    assert.ok(licenses.length > 0);
+    for (const jws of licenses) {
+      await verifyLicense(jws, { keys: jwks, credential: f.ci });
+      const kid = decodeProtectedHeader(jws).kid!;
+      // A license by a promoted key verifies against the JWKS pinned before its promotion.
+      if (pins.has(kid)) await verifyLicense(jws, { keys: pins.get(kid)!, credential: f.ci });
+    }
+    const status = (await api(s, 'GET', '/admin/v1/signing-keys', T)).json;
+    await s.close();
+    const again = await startApp({ dataDir: s.dataDir });
+    assert.deepEqual((await api(again, 'GET', '/admin/v1/signing-keys', T)).json, status, 'the stored keys agree');
+    assert.deepEqual(promotedKids.filter((k) => !status.previous.includes(k)), []);
+    await again.close();
+  } finally {
+    await s.close().catch(() => undefined);
   }
 });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { chmodSync, existsSync, openSync, statSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fixture, mountTmpfs, runServer, startApp, tempDir } from '../helpers/server.ts';
+import { fixture, mountTmpfs, runServer, startApp, startServer, tempDir } from '../helpers/server.ts';
 
 // Start-up faults, each made for real on the data folder: one clear line, a non-zero exit, nothing overwritten.
 
@@ -42,6 +42,18 @@ test('a key file without its private part: refused, exit 65, nothing rewritten',
   writeFileSync(path, JSON.stringify(file));
   const before = snapshot(dir);
   assertOneLine(runServer(['--data-dir', dir]), 65, /signing-keys\.json has no private key.*restore it from backup/);
+  assert.deepEqual(snapshot(dir), before);
+});
+
+test('a private key that does not match its public key: refused, exit 65, nothing rewritten', async () => {
+  const dir = await dataFolder();
+  const path = join(dir, 'signing-keys.json');
+  const file = JSON.parse(readFileSync(path, 'utf8'));
+  // Another key's private half under the published kid and x: it would sign, and nothing would verify.
+  file.current.d = (generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }) as { d: string }).d;
+  writeFileSync(path, JSON.stringify(file));
+  const before = snapshot(dir);
+  assertOneLine(runServer(['--data-dir', dir]), 65, /signing-keys\.json holds a private key \("d"\) that does not match its public key.*restore it from backup/);
   assert.deepEqual(snapshot(dir), before);
 });
 
@@ -96,6 +108,41 @@ test('a read-only data folder, with and without --seed: one line that says so, n
   } finally {
     fs.unmount();
   }
+});
+
+test('a new --data-dir on a read-only file system, or under a file: one line, exit 73, nothing created', async (t) => {
+  const fs = mountTmpfs(t);
+  if (!fs) return;
+  try {
+    fs.readOnly();
+    for (const dir of [join(fs.dir, 'new'), join(fs.dir, 'a', 'b')]) {
+      assertOneLine(runServer(['--data-dir', dir]), 73, /the data folder .* is on a read-only file system; give the server a writable --data-dir/);
+      assert.equal(existsSync(dir), false);
+    }
+  } finally {
+    fs.unmount();
+  }
+  const file = join(tempDir(), 'a-file');
+  writeFileSync(file, 'x');
+  assertOneLine(runServer(['--data-dir', join(file, 'data')]), 73, /a-file\/data cannot be created or used \(ENOTDIR\); give the server a writable --data-dir/);
+});
+
+test('a signing key file that group or others may read: a warning at start that names it and chmod 600', async () => {
+  const dir = await dataFolder();
+  const path = join(dir, 'signing-keys.json');
+  chmodSync(path, 0o644);
+  const server = await startServer({ dataDir: dir });
+  try {
+    const warning = server.output().split('\n').filter((l) => l.includes('warning'));
+    assert.deepEqual(warning, [`license-server: warning: ${path} holds the private signing key but its mode is 0644 (group or others may read it); run chmod 600 ${path}`]);
+    assert.equal(statSync(path).mode & 0o777, 0o644, 'a warning, the file is left as the operator set it');
+  } finally {
+    await server.stop();
+  }
+  chmodSync(path, 0o600);
+  const quiet = await startServer({ dataDir: dir });
+  await quiet.stop();
+  assert.doesNotMatch(quiet.output(), /warning/);
 });
 
 test('a full disk: one line that says so, never blaming the key file, nothing lost', async (t) => {

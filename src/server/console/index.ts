@@ -3,12 +3,15 @@ import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { maskSecrets } from '../../core/redact.ts';
 import { ApiError, StoreError } from '../errors.ts';
+import { PostgresStore } from '../postgres-store.ts';
 import { SqliteStore } from '../sqlite-store.ts';
 import type { Store } from '../store.ts';
 import { ASSETS } from './assets.ts';
 import { CONSOLE } from './constants.ts';
 import { Console, html, type ConsoleOptions } from './context.ts';
+import { PostgresConsoleStore } from './postgres-store.ts';
 import { SqliteConsoleStore, type ConsoleStore } from './store.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -20,9 +23,10 @@ import { failurePage } from './views/failure-page.ts';
 export type { ConsoleOptions } from './context.ts';
 export type { ConsoleStore } from './store.ts';
 
-/** The console's tables beside the server's: on SQLite, same file, writes queued with the store's own. Undefined for a backend without them yet. */
+/** The console's tables beside the server's, in the same database, written through the store's own write path. */
 export function consoleStoreFor(store: Store): ConsoleStore | undefined {
   if (store instanceof SqliteStore) return new SqliteConsoleStore(store.db, (fn) => store.write(fn));
+  if (store instanceof PostgresStore) return new PostgresConsoleStore(store);
   return undefined;
 }
 
@@ -48,8 +52,8 @@ function failureOf(error: FastifyError & { status?: number }): { status: number;
 /** The web console (DESIGN section 11): server-rendered pages, a client of the same Accounts as the API. */
 export async function consolePlugin(app: FastifyInstance, options: Omit<ConsoleOptions, 'store'> & { store: ConsoleStore | undefined }): Promise<void> {
   if (!options.store) {
-    // The API keeps working; only the pages are missing until the backend stores the console's tables.
-    console.error('license-server: the web console is off: this database backend has no console storage yet');
+    // The API keeps working; only the pages are missing for a store without the console's tables.
+    console.error('license-server: the web console is off: this store has no console storage');
     return;
   }
   const c = new Console({ ...options, store: options.store });
@@ -77,7 +81,7 @@ export async function consolePlugin(app: FastifyInstance, options: Omit<ConsoleO
     pages.addHook('preValidation', (request, reply, done) => (request.method === 'POST' ? pages.csrfProtection(request, reply, done) : done()));
     pages.setErrorHandler(async (error: FastifyError, request, reply) => {
       const f = failureOf(error);
-      if (f.status >= 500) console.error(`${request.method} ${request.url}: ${error instanceof StoreError ? `${error.code}: ${error.message}` : (error.stack ?? error)}`);
+      if (f.status >= 500) console.error(maskSecrets(`${request.method} ${request.url.split('?')[0]}: ${error instanceof StoreError ? `${error.code}: ${error.message}` : (error.stack ?? error)}`));
       if (f.retryAfter) reply.header('retry-after', String(f.retryAfter));
       return html(reply, failurePage({ csrf: reply.generateCsrf(), title: f.title, message: f.message, action: { href: '/getting-started', label: 'Back to the console' } }), f.status);
     });

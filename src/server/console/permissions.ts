@@ -1,11 +1,9 @@
-import { CI_MANAGERS } from '../accounts.ts';
+import { CI_MANAGERS, MEMBER_MANAGERS } from '../accounts.ts';
 import type { MemberRow, Role } from '../store.ts';
 
-/** The API's rule, not a copy of it: who may manage CI tokens is decided in accounts.ts. */
+/** The account model's rules, not copies of them: who may manage CI tokens and members is decided in accounts.ts. */
 export const canManageCiTokens = (role: Role): boolean => CI_MANAGERS.includes(role);
-
-/** Users & Licenses: the same roles as CI tokens (admins and owners) invite, assign seats and change roles. */
-export const canManageMembers = (role: Role): boolean => CI_MANAGERS.includes(role);
+export const canManageMembers = (role: Role): boolean => MEMBER_MANAGERS.includes(role);
 
 /** Why this role change is refused, or undefined when it is allowed. */
 export function roleChangeRefusal(actor: MemberRow, target: MemberRow, role: Role): string | undefined {

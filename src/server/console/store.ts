@@ -1,5 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { AccountOps } from '../accounts.ts';
+import { RateLimiter, type RateLimit } from '../rate-limit.ts';
 import type { Store } from '../store.ts';
 
 /** token_box: the member's developer token sealed with the key its password gives (passwords.ts); null when unknown. */
@@ -10,6 +11,8 @@ export interface Session { id_hash: string; member_id: string; key_box: string; 
 export interface Invitation { code_hash: string; member_id: string; token_box: string | null; created_at: string; expires_at: string }
 
 export interface ConsoleWrites {
+  /** Inside a transaction: sees what committed before the write lock was taken, so two sign-ups cannot both pass. */
+  loginsByEmail(email: string): Promise<Login[]>;
   /** Sets (or replaces) the password of one membership. */
   setLogin(login: Login): Promise<void>;
   setTokenBox(memberId: string, tokenBox: string | null): Promise<void>;
@@ -27,23 +30,13 @@ export interface ConsoleWrites {
  * the server's account model. Async throughout so that a PostgreSQL backend can implement it.
  */
 export interface ConsoleStore extends ConsoleWrites {
-  loginsByEmail(email: string): Promise<Login[]>;
   login(memberId: string): Promise<Login | undefined>;
   session(idHash: string): Promise<Session | undefined>;
   /** Account operations and console writes in one transaction: a sign-up or a rotation happens whole or not at all. */
   transaction<T>(fn: (accounts: AccountOps, console: ConsoleWrites) => Promise<T>): Promise<T>;
+  /** Sign-in attempts counted where every server on this database sees them (one process on SQLite). */
+  rateLimiter(limit: number): RateLimit;
 }
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS console_logins (
-  member_id TEXT PRIMARY KEY, email TEXT NOT NULL, password_hash TEXT NOT NULL, token_box TEXT, created_at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS console_logins_email ON console_logins (email);
-CREATE TABLE IF NOT EXISTS console_sessions (
-  id_hash TEXT PRIMARY KEY, member_id TEXT NOT NULL, key_box TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS console_sessions_member ON console_sessions (member_id);
-CREATE TABLE IF NOT EXISTS console_invitations (
-  code_hash TEXT PRIMARY KEY, member_id TEXT NOT NULL, token_box TEXT, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
-`;
 
 type Param = string | null;
 
@@ -60,6 +53,9 @@ class SqliteWrites implements ConsoleWrites {
     return this.exec(() => void this.db.prepare(sql).run(...params));
   }
 
+  async loginsByEmail(email: string) {
+    return this.db.prepare('SELECT * FROM console_logins WHERE email = ? ORDER BY created_at').all(email) as unknown as Login[];
+  }
   setLogin(l: Login) {
     return this.run(`INSERT INTO console_logins (member_id, email, password_hash, token_box, created_at) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (member_id) DO UPDATE SET email = excluded.email, password_hash = excluded.password_hash, token_box = excluded.token_box`,
@@ -93,7 +89,7 @@ class SqliteWrites implements ConsoleWrites {
 }
 
 /**
- * The console's tables in the server's SQLite database (same file, own tables, created at start). Every write
+ * The console's tables in the server's SQLite database (same file, own tables, migration 4). Every write
  * goes through the store's write queue, on its write connection, so it never races the store's transactions.
  */
 export class SqliteConsoleStore extends SqliteWrites implements ConsoleStore {
@@ -105,16 +101,16 @@ export class SqliteConsoleStore extends SqliteWrites implements ConsoleStore {
     super(db, (statement) => write(async () => statement()));
     this.write = write;
     this.inside = new SqliteWrites(db, async (statement) => statement());
-    db.exec(SCHEMA);
+  }
+
+  rateLimiter(limit: number): RateLimit {
+    return new RateLimiter(limit);
   }
 
   transaction<T>(fn: (accounts: AccountOps, console: ConsoleWrites) => Promise<T>): Promise<T> {
     return this.write((tx) => fn(new AccountOps(tx), this.inside));
   }
 
-  async loginsByEmail(email: string) {
-    return this.db.prepare('SELECT * FROM console_logins WHERE email = ? ORDER BY created_at').all(email) as unknown as Login[];
-  }
   async login(memberId: string) {
     return this.db.prepare('SELECT * FROM console_logins WHERE member_id = ?').get(memberId) as unknown as Login | undefined;
   }

@@ -24,7 +24,7 @@ export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
       throw cause;
     }
     const hash = hashCredential(value);
-    const wait = limiter.hit(hash, clock().getTime());
+    const wait = await limiter.hit(hash, clock().getTime());
     if (wait > 0) {
       throw new ApiError(429, 'licensing.rate_limited', `too many activations with this credential; retry in ${wait} s`, { headers: { 'retry-after': String(wait) } });
     }
@@ -42,7 +42,7 @@ export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
       policy: principal.kind === 'legacy' ? await accounts.legacyPolicy() : undefined,
       request: body, issuer: ctx.issuer(), now,
     });
-    const license = keys.sign(claims);
+    const license = await keys.sign(claims);
     // Durable before it is answered: the row is committed (group commit) or the client gets 503 and retries.
     await accounts.store.recordActivation({
       id: claims.jti, workspace_id: principal.workspace.id, subject: principal.id, at: now.toISOString(), ci: body.ci ? 1 : 0,

@@ -1,25 +1,18 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ACTIVATIONS_LISTED } from '../constants.ts';
 import { ApiError } from '../errors.ts';
 import { CiTokenName, IdParams, LegacyPolicyBody, License, NewMember, NewWorkspace, RoleBody, Seat, WsIdParams, WsParams } from '../schemas.ts';
 import type { RouteContext } from './context.ts';
-import { bearer } from './context.ts';
-
-function sameSecret(a: string, b: string): boolean {
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(a), digest(b));
-}
+import { requireAdminToken } from './admin-auth.ts';
+import { refuseUnexpectedBody } from './context.ts';
 
 /** The operator API under /admin/v1, by ADMIN_TOKEN (disabled without it), checked before any body is read. */
 export const adminRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
   const { accounts, keys, clock } = ctx;
 
-  app.addHook('onRequest', async (request) => {
-    if (!ctx.adminToken) throw new ApiError(403, 'admin.disabled', 'the admin API is disabled; start the server with ADMIN_TOKEN set');
-    const value = bearer(request);
-    if (!value || !sameSecret(value, ctx.adminToken)) throw new ApiError(401, 'auth.invalid', 'send the admin token as "Authorization: Bearer …"');
-  });
+  app.addHook('onRequest', async (request) => requireAdminToken(request, ctx.adminToken));
+
+  app.addHook('preValidation', refuseUnexpectedBody);
 
   const describe = async (wsId: string) => {
     const ws = await accounts.requireWorkspace(wsId);
@@ -97,6 +90,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
   app.put('/legacy-policy', { schema: { body: LegacyPolicyBody } }, async (request) => {
     await accounts.setLegacyPolicy(request.body);
     return accounts.legacyPolicy();
+  });
+  app.get('/signing-keys', async () => keys.status());
+  app.post('/signing-keys', async (_request, reply) => {
+    const staged = await keys.stage();
+    return reply.code(staged.created ? 201 : 200).send(staged);
   });
   app.post('/signing-keys/rotate', async () => keys.rotate());
 };

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { CI_MANAGERS } from '../accounts.ts';
+import { CI_MANAGERS, licenseStatus } from '../accounts.ts';
 import { ApiError } from '../errors.ts';
 import { CiTokenName, IdParams } from '../schemas.ts';
 import type { MemberRow } from '../store.ts';
-import { bearer, type RouteContext } from './context.ts';
+import { bearer, refuseUnexpectedBody, type RouteContext } from './context.ts';
 
 /** /v1/me and /v1/ci-tokens, by the caller's developer token, checked before any body is read. */
 export const selfServiceRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
@@ -20,6 +20,7 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
     }
     members.set(request, principal.member);
   });
+  app.addHook('preValidation', refuseUnexpectedBody);
   const ciManager = async (request: FastifyRequest) => {
     const { role } = me(request);
     if (!CI_MANAGERS.includes(role)) throw new ApiError(403, 'permission.denied', `role ${role} may not manage CI tokens; ask a workspace admin or owner`);
@@ -30,11 +31,9 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
     const workspace = await accounts.requireWorkspace(member.workspace_id);
     const lic = await accounts.effectiveLicense(workspace);
     const covered = lic.implicit || member.licensed === 1;
-    const now = clock().getTime();
-    const status = now >= Date.parse(lic.expiresAt) ? 'EXPIRED' : now < Date.parse(lic.startsAt) ? 'PENDING' : 'ACTIVE';
     return {
       email: member.email, role: member.role, workspace: { id: workspace.id, name: workspace.name },
-      license: covered ? { type: lic.type, plan: lic.plan, status, expiresAt: lic.expiresAt } : null,
+      license: covered ? { type: lic.type, plan: lic.plan, status: licenseStatus(lic, clock()), expiresAt: lic.expiresAt } : null,
     };
   });
   app.post('/v1/me/auth-token/rotate', async (request) => ({ authToken: await accounts.rotateMemberToken(me(request).id) }));

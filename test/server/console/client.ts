@@ -1,9 +1,16 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Accounts } from '../../../src/server/accounts.ts';
 import { buildServer } from '../../../src/server/app.ts';
 import { consoleStoreFor } from '../../../src/server/console/index.ts';
-import { SigningKeys } from '../../../src/server/signing-keys.ts';
+import { openPostgres } from '../../../src/server/postgres-backend.ts';
+import { PostgresStore } from '../../../src/server/postgres-store.ts';
+import { SigningKeys, type LicenseSigner } from '../../../src/server/signing-keys.ts';
 import { SqliteStore } from '../../../src/server/sqlite-store.ts';
+import type { Store } from '../../../src/server/store.ts';
+import { KEY_SECRET, sharedDatabase } from '../../helpers/postgres.ts';
 import { tempDir } from '../../helpers/server.ts';
 
 export const ADMIN = 'console-test-admin';
@@ -11,11 +18,19 @@ export const ADMIN = 'console-test-admin';
 /** The whole license server in-process, with a clock the test moves. */
 export async function world(options: { adminToken?: string | null; dataDir?: string; issuer?: string } = {}) {
   const dataDir = options.dataDir ?? tempDir('pa-console-');
-  const store = SqliteStore.open(dataDir);
-  const accounts = new Accounts(store);
   let now = new Date('2026-03-01T10:00:00Z');
+  let store: Store;
+  let keys: LicenseSigner;
+  // TEST_STORE=postgres: the same suite on a real PostgreSQL, a database per data folder (as startApp does).
+  if (process.env.TEST_STORE === 'postgres') {
+    ({ store, keys } = await openPostgres(await sharedDatabase(dataDir), { LICENSE_SERVER_KEY_SECRET: KEY_SECRET }, 0, () => now, () => undefined));
+  } else {
+    store = SqliteStore.open(dataDir);
+    keys = SigningKeys.load(dataDir, false);
+  }
+  const accounts = new Accounts(store);
   const app = buildServer({
-    accounts, keys: SigningKeys.load(dataDir, false), rateLimit: 0,
+    accounts, keys, rateLimit: 0,
     adminToken: options.adminToken === null ? undefined : (options.adminToken ?? ADMIN), issuer: options.issuer ?? 'http://console.test', clock: () => now,
   });
   await app.ready();
@@ -23,6 +38,17 @@ export async function world(options: { adminToken?: string | null; dataDir?: str
     app, accounts, store, dataDir,
     /** A second handle on the console's tables, for checking what they hold. */
     consoleStore: consoleStoreFor(store)!,
+    /** Everything the database holds, as bytes: the data folder's files, or every row of every table on PostgreSQL. */
+    stored: async (): Promise<Buffer> => {
+      if (store instanceof PostgresStore) {
+        const tables = await store.rows<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'");
+        assert.ok(tables.some((t) => t.name === 'console_logins'), 'the console tables are in this database');
+        const rows = await Promise.all(tables.map((t) => store.rows<{ row: string }>(`SELECT t::text AS row FROM "${t.name}" t`)));
+        return Buffer.from(rows.flat().map((r) => r.row).join('\n'));
+      }
+      const files = readdirSync(dataDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+      return Buffer.concat(files.map((e) => readFileSync(join(e.parentPath, e.name))));
+    },
     now: () => now,
     advance: (ms: number) => (now = new Date(now.getTime() + ms)),
     close: async () => {

@@ -1,14 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { SqliteConsoleStore } from '../../../src/server/console/store.ts';
+import { consoleStoreFor, type ConsoleStore } from '../../../src/server/console/index.ts';
+import { PostgresStore } from '../../../src/server/postgres-store.ts';
 import { SqliteStore } from '../../../src/server/sqlite-store.ts';
+import type { Store } from '../../../src/server/store.ts';
+import { sharedDatabase } from '../../helpers/postgres.ts';
 import { tempDir } from '../../helpers/server.ts';
 
-let store: SqliteStore;
-let console_: SqliteConsoleStore;
-before(() => {
-  store = SqliteStore.open(tempDir('pa-console-store-'));
-  console_ = new SqliteConsoleStore(store.db, (fn) => store.write(fn));
+let store: Store;
+let console_: ConsoleStore;
+// TEST_STORE=postgres: the same tests on a real PostgreSQL (console/postgres.test.ts).
+const open = async (dir: string): Promise<Store> => (process.env.TEST_STORE === 'postgres' ? PostgresStore.open(await sharedDatabase(dir)) : SqliteStore.open(dir));
+let dir: string;
+before(async () => {
+  dir = tempDir('pa-console-store-');
+  store = await open(dir);
+  console_ = consoleStoreFor(store)!;
 });
 after(async () => {
   await store.close();
@@ -27,7 +34,14 @@ test('an invitation is taken once, even by two racing takers, and an expired one
 });
 
 test('tables are created idempotently on the same database; logins upsert; sessions expire and end per member', async () => {
-  new SqliteConsoleStore(store.db, (fn) => store.write(fn));
+  // A second server opening the same database (migrations already applied) finds the rows of the first.
+  const again = await open(dir);
+  try {
+    await consoleStoreFor(again)!.createInvitation(inv('seen-by-both', '2026-01-02T00:00:00Z'));
+  } finally {
+    await again.close();
+  }
+  assert.equal((await console_.takeInvitation('seen-by-both', '2026-01-01T00:00:00Z'))?.member_id, 'mem-1');
   await console_.setLogin(login('m1', 'h1'));
   await console_.setLogin({ ...login('m1', 'h2'), token_box: 'box', created_at: '2026-02-01T00:00:00Z' });
   assert.deepEqual((await console_.loginsByEmail('a@x.test')).map((l) => [l.password_hash, l.token_box, l.created_at]), [['h2', 'box', '2026-01-01T00:00:00Z']]);

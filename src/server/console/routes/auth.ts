@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hashCredential } from '../../../core/credentials.ts';
-import { RateLimiter } from '../../rate-limit.ts';
 import { CONSOLE } from '../constants.ts';
 import { html, type Console } from '../context.ts';
 import { dummyHash, hashPassword, verifyPassword } from '../passwords.ts';
@@ -21,13 +20,15 @@ const passwordProblem = (p: string | undefined) =>
 const safeNext = (next: string | undefined) => (next && /^\/[A-Za-z0-9/_-]*$/.test(next) && !next.startsWith('//') ? next : '/getting-started');
 
 export function authRoutes(app: FastifyInstance, c: Console): void {
-  const perEmail = new RateLimiter(CONSOLE.signInPerEmail);
-  const perClient = new RateLimiter(CONSOLE.signInPerClient);
+  const perEmail = c.store.rateLimiter(CONSOLE.signInPerEmail);
+  const perClient = c.store.rateLimiter(CONSOLE.signInPerClient);
 
   /** Seconds to wait when this client or this address has tried too often, else 0. */
-  const throttled = (request: FastifyRequest, email: string) => {
+  const throttled = async (request: FastifyRequest, email: string) => {
     const now = c.clock().getTime();
-    return Math.max(perClient.hit(request.ip, now), email ? perEmail.hit(hashCredential(email), now) : 0);
+    // Prefixed: on PostgreSQL these counters share a table with the API's per-credential ones.
+    const [client, address] = await Promise.all([perClient.hit(`console:client:${request.ip}`, now), email ? perEmail.hit(`console:email:${hashCredential(email)}`, now) : 0]);
+    return Math.max(client, address);
   };
   const tooMany = (reply: FastifyReply, wait: number) => {
     reply.header('retry-after', String(wait));
@@ -53,7 +54,7 @@ export function authRoutes(app: FastifyInstance, c: Console): void {
   app.post('/sign-in', { schema: formSchema(['email', 'password']) }, async (request, reply) => {
     const form = request.body as Form;
     const email = normalEmail(form.email);
-    const wait = throttled(request, email);
+    const wait = await throttled(request, email);
     if (wait > 0) return tooMany(reply, wait);
     const logins = await c.store.loginsByEmail(email);
     if (logins.length === 0) await verifyPassword(form.password ?? '', await dummyHash());
@@ -73,7 +74,7 @@ export function authRoutes(app: FastifyInstance, c: Console): void {
     if (!EMAIL.test(email)) return again('Enter an email address such as you@example.com.', 400);
     const weak = passwordProblem(form.password);
     if (weak) return again(weak, 400);
-    const wait = throttled(request, '');
+    const wait = await throttled(request, '');
     if (wait > 0) return tooMany(reply, wait);
     const taken = 'An account with this email exists already: sign in instead.';
     if ((await c.store.loginsByEmail(email)).length > 0) return again(taken, 409);
@@ -81,7 +82,7 @@ export function authRoutes(app: FastifyInstance, c: Console): void {
     const now = c.clock();
     // Workspace, owner and password in one transaction; the email is checked again inside it, where no other sign-up can interleave.
     const member = await c.store.transaction(async (accounts, console) => {
-      if ((await c.store.loginsByEmail(email)).length > 0) return undefined;
+      if ((await console.loginsByEmail(email)).length > 0) return undefined;
       const workspace = await accounts.createWorkspace({ name: workspaceName }, now);
       const added = await accounts.addMember(workspace.id, { email, role: 'owner' });
       await console.setLogin({ member_id: added.member.id, email, password_hash: hash, token_box: seal(key, added.authToken), created_at: now.toISOString() });

@@ -1,13 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { EffectiveLicense } from '../../accounts.ts';
+import { licenseStatus } from '../../accounts.ts';
 import { CONSOLE } from '../constants.ts';
 import { html, type Console } from '../context.ts';
 import { gettingStartedPage, myLicensePage } from '../views/workspace-pages.ts';
 import { signedIn } from './guards.ts';
-
-/** As GET /v1/me says it. */
-const statusOf = (lic: EffectiveLicense, now: Date) =>
-  now.getTime() >= Date.parse(lic.expiresAt) ? 'EXPIRED' : now.getTime() < Date.parse(lic.startsAt) ? 'PENDING' : 'ACTIVE';
 
 /** Getting Started and My License: what this member has and how to use it. */
 export function licenseRoutes(app: FastifyInstance, c: Console): void {
@@ -21,7 +17,7 @@ export function licenseRoutes(app: FastifyInstance, c: Console): void {
     const mine = (await c.accounts.store.activations(s.workspace.id, CONSOLE.recentActivations)).filter((a) => a.subject === s.member.id).slice(0, CONSOLE.myActivations);
     return html(reply, myLicensePage({
       csrf: s.csrf, viewer: s.viewer, now,
-      license: { plan: lic.plan, type: lic.type, status: statusOf(lic, now), startsAt: lic.startsAt, expiresAt: lic.expiresAt, seat: lic.implicit ? 'trial' : s.member.licensed ? 'held' : 'none' },
+      license: { plan: lic.plan, type: lic.type, status: licenseStatus(lic, now), startsAt: lic.startsAt, expiresAt: lic.expiresAt, seat: lic.implicit ? 'trial' : s.member.licensed ? 'held' : 'none' },
       activations: mine.map((a) => ({ at: a.at, ci: a.ci === 1, version: a.version })),
     }));
   }));

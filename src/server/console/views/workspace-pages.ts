@@ -1,3 +1,4 @@
+import type { LicenseStatus } from '../../accounts.ts';
 import { alert, confirmAction, csrfField, field, secret, snippet } from './components.ts';
 import { daysLeft, day, plural, when } from './format.ts';
 import { html, type Markup } from './html.ts';
@@ -191,7 +192,7 @@ function memberRow(m: MemberView, manage: boolean, csrf: string, owner: boolean,
 }
 
 export interface LicenseView {
-  plan: string; type: string; status: string; startsAt: string; expiresAt: string;
+  plan: string; type: string; status: LicenseStatus; startsAt: string; expiresAt: string;
   /** Why this member is or is not covered. */
   seat: 'held' | 'none' | 'trial';
 }
