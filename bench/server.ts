@@ -32,7 +32,8 @@ function autocannon(url: string, extra: string[], connections = CONNECTIONS): Pr
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   return new Promise((resolve, reject) => {
-    child.once('exit', (code) => {
+    // 'close', not 'exit': the JSON on stdout may still be in the pipe when the process has exited.
+    child.once('close', (code) => {
       if (code !== 0) return reject(new Error(`autocannon exited ${code}`));
       const r = JSON.parse(out);
       resolve({ rps: r.requests.average, ok: r['2xx'], non2xx: r.non2xx, errors: r.errors + r.timeouts, p50: r.latency.p50, p99: r.latency.p99 });
