@@ -5,6 +5,7 @@ import {
 import { StoreError, type StoreErrorCode } from './errors.ts';
 import type { PoolStats } from './metrics.ts';
 import { migratePostgres } from './migrations.ts';
+import { GroupCommit } from './group-commit.ts';
 import type { ActivationRow, CiTokenRow, CredentialOwner, LicenseRow, MemberFields, MemberRow, Store, StoreReads, StoreTx, WorkspaceRow } from './store.ts';
 
 /** A signing key as stored: the public JWK, and the private part sealed under the key-encryption key. */
@@ -211,8 +212,6 @@ class PgTx extends PgReads implements StoreTx {
   }
 }
 
-interface Pending { row: ActivationRow; resolve: () => void; reject: (error: unknown) => void }
-
 export interface PostgresStoreOptions {
   poolMax?: number;
   /** Called with errors of idle connections (PostgreSQL restarted): they are dropped, the pool reconnects. */
@@ -227,8 +226,13 @@ export interface PostgresStoreOptions {
 export class PostgresStore extends PgReads implements Store {
   readonly pool: pg.Pool;
   private readonly maxConnections: number;
-  private pending: Pending[] = [];
-  private flushScheduled = false;
+  // One statement per batch of concurrent activations, committed on its own (synchronous_commit) before any is answered.
+  private readonly activationBatch = new GroupCommit<ActivationRow>((batch) => {
+    const col = <K extends keyof ActivationRow>(k: K) => batch.map((row) => row[k]);
+    return this.track(() => this.run(`INSERT INTO activations (id, workspace_id, subject, at, ci, ci_provider, version, machine_id)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[])`,
+    [col('id'), col('workspace_id'), col('subject'), col('at'), col('ci'), col('ci_provider'), col('version'), col('machine_id')]));
+  });
   private readonly inFlight = new Set<Promise<unknown>>();
 
   /** Opens a pool, checks the connection and applies the migrations; throws a StoreError naming the cause. */
@@ -303,28 +307,7 @@ export class PostgresStore extends PgReads implements Store {
   }
 
   recordActivation(row: ActivationRow): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ row, resolve, reject });
-      if (this.flushScheduled) return;
-      this.flushScheduled = true;
-      // setImmediate: every request handled in this turn of the event loop joins the same INSERT.
-      setImmediate(() => this.flushActivations());
-    });
-  }
-
-  private flushActivations(): void {
-    this.flushScheduled = false;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
-    const col = <K extends keyof ActivationRow>(k: K) => batch.map((p) => p.row[k]);
-    // One statement, committed on its own (synchronous_commit): durable before any of the batch is answered.
-    this.track(() => this.run(`INSERT INTO activations (id, workspace_id, subject, at, ci, ci_provider, version, machine_id)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[])`,
-    [col('id'), col('workspace_id'), col('subject'), col('at'), col('ci'), col('ci_provider'), col('version'), col('machine_id')])).then(
-      () => { for (const p of batch) p.resolve(); },
-      (error: unknown) => { for (const p of batch) p.reject(error); },
-    );
+    return this.activationBatch.add(row);
   }
 
   /** Counts one hit of a rate-limit key in a window (shared by every replica); returns the count so far. */
@@ -351,7 +334,7 @@ export class PostgresStore extends PgReads implements Store {
 
   /** Commits what is pending, waits for what is in flight, then closes every connection. */
   async close(): Promise<void> {
-    if (this.pending.length > 0) this.flushActivations();
+    this.activationBatch.flush();
     await Promise.all(this.inFlight);
     await this.pool.end();
   }

@@ -6,6 +6,7 @@ import { STORE_BUSY_BUDGET_MS, STORE_RETRY_FIRST_MS, STORE_RETRY_MAX_MS, WAL_CHE
 import { startWalCheckpointer } from './wal-checkpointer.ts';
 import { StoreError, type StoreErrorCode } from './errors.ts';
 import { migrateSqlite } from './migrations.ts';
+import { GroupCommit } from './group-commit.ts';
 import type { ActivationRow, CiTokenRow, CredentialOwner, LicenseRow, MemberFields, MemberRow, Store, StoreReads, StoreTx, WorkspaceRow } from './store.ts';
 
 export const DB_FILE = 'license.db';
@@ -219,8 +220,6 @@ class SqliteTx extends SqliteReads implements StoreTx {
   }
 }
 
-interface Pending { row: ActivationRow; resolve: () => void; reject: (error: unknown) => void }
-
 export interface SqliteStoreOptions {
   /** Run PRAGMA quick_check at open (start-up): damaged pages are found before the first request. */
   check?: boolean;
@@ -236,8 +235,8 @@ export class SqliteStore extends SqliteReads implements Store {
   private readonly tx: SqliteTx;
   private readonly writer: DatabaseSync;
   private queue: Promise<unknown> = Promise.resolve();
-  private pending: Pending[] = [];
-  private flushScheduled = false;
+  // One transaction per batch of concurrent activations, committed before any of them is answered.
+  private readonly activationBatch = new GroupCommit<ActivationRow>((rows) => this.exclusive((tx) => tx.insertActivations(rows)));
 
   /** Opens (creating if needed) the database under dataDir; throws a StoreError naming the cause. */
   static open(dataDir: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -304,23 +303,7 @@ export class SqliteStore extends SqliteReads implements Store {
   }
 
   recordActivation(row: ActivationRow): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ row, resolve, reject });
-      if (this.flushScheduled) return;
-      this.flushScheduled = true;
-      // setImmediate: every request handled in this turn of the event loop joins the same transaction.
-      setImmediate(() => this.flushActivations());
-    });
-  }
-
-  private flushActivations(): void {
-    this.flushScheduled = false;
-    const batch = this.pending;
-    this.pending = [];
-    this.exclusive((tx) => tx.insertActivations(batch.map((p) => p.row))).then(
-      () => { for (const p of batch) p.resolve(); },
-      (error: unknown) => { for (const p of batch) p.reject(error); },
-    );
+    return this.activationBatch.add(row);
   }
 
   async hasData(): Promise<boolean> {
@@ -336,7 +319,7 @@ export class SqliteStore extends SqliteReads implements Store {
   }
 
   private async shutDown(): Promise<void> {
-    if (this.pending.length > 0) this.flushActivations();
+    this.activationBatch.flush();
     await this.queue;
     await this.checkpointer.stop();
     this.writer.close();
