@@ -5,6 +5,7 @@ import {
 import { StoreError, type StoreErrorCode } from './errors.ts';
 import type { PoolStats } from './metrics.ts';
 import { migratePostgres } from './migrations.ts';
+import { ownerFromRow, ownerQueries, type OwnerColumn, type OwnerRow as BaseOwnerRow } from './credential-owner-row.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { ActivationRow, CiTokenRow, CredentialOwner, LicenseRow, MemberFields, MemberRow, Store, StoreReads, StoreTx, WorkspaceRow } from './store.ts';
 
@@ -12,24 +13,12 @@ import type { ActivationRow, CiTokenRow, CredentialOwner, LicenseRow, MemberFiel
 export interface SigningKeyRow { kid: string; public_jwk: string; private_key: string | null; created_at: string; retired_at: string | null; staged_at: string | null }
 
 
-/** A member's or CI token's row joined with its workspace (w_) and license (l_) columns. */
-type OwnerRow = Partial<MemberRow> & Partial<CiTokenRow> & {
-  id: string; workspace_id: string; token_hash: string; token_mask: string; w_name: string; w_created_at: string;
-  l_id: string | null; l_type: LicenseRow['type'] | null; l_plan: string | null; l_seats: number | null; l_starts_at: string | null; l_expires_at: string | null;
-  k_current: string | null;
-};
+/** The owner row, plus the current signing key id read in the same statement. */
+type OwnerRow = BaseOwnerRow & { k_current: string | null };
 
 /** The current signing key id as read by the newest-started credential lookup (seq orders the reads by start). */
 export interface KidObservation { seq: number; started: number; kid: string | undefined }
-const ownerSql = (table: string, column: string) => `SELECT o.*, w.name AS w_name, w.created_at AS w_created_at, l.id AS l_id, l.type AS l_type,
-  l.plan AS l_plan, l.seats AS l_seats, l.starts_at AS l_starts_at, l.expires_at AS l_expires_at
-  , (SELECT kid FROM signing_keys WHERE retired_at IS NULL AND staged_at IS NULL) AS k_current
-  FROM ${table} o JOIN workspaces w ON w.id = o.workspace_id LEFT JOIN licenses l ON l.workspace_id = o.workspace_id WHERE o.${column} = $1`;
-const OWNER_SQL = {
-  token_hash: ownerSql('members', 'token_hash'),
-  legacy_key_hash: ownerSql('members', 'legacy_key_hash'),
-  ci_token_hash: ownerSql('ci_tokens', 'token_hash'),
-} as const;
+const OWNER_SQL = ownerQueries('$1', ', (SELECT kid FROM signing_keys WHERE retired_at IS NULL AND staged_at IS NULL) AS k_current');
 
 const MEMBER_COLUMNS = new Set(['role', 'licensed', 'token_hash', 'token_mask', 'legacy_key_hash']);
 
@@ -102,23 +91,13 @@ class PgReads implements StoreReads {
     }
   }
 
-  async credentialOwner(column: 'token_hash' | 'legacy_key_hash' | 'ci_token_hash', hash: string): Promise<CredentialOwner | undefined> {
+  async credentialOwner(column: OwnerColumn, hash: string): Promise<CredentialOwner | undefined> {
     const seq = ++this.kidSeen.started;
     const row = await this.row<OwnerRow>(OWNER_SQL[column], [hash]);
     if (!row) return undefined;
     // The signer uses this instead of a query of its own: as fresh as this request's own read, or fresher.
     if (seq > this.kidSeen.seq) Object.assign(this.kidSeen, { seq, kid: row.k_current ?? undefined });
-    const workspace: WorkspaceRow = { id: row.workspace_id, name: row.w_name, created_at: row.w_created_at };
-    const license: LicenseRow | undefined = row.l_id == null ? undefined : {
-      workspace_id: row.workspace_id, id: row.l_id, type: row.l_type!, plan: row.l_plan!, seats: row.l_seats, starts_at: row.l_starts_at, expires_at: row.l_expires_at,
-    };
-    if (column === 'ci_token_hash') {
-      return { kind: 'ci', workspace, license, ciToken: { id: row.id, workspace_id: row.workspace_id, name: row.name!, token_hash: row.token_hash, token_mask: row.token_mask, created_at: row.created_at! } };
-    }
-    return {
-      kind: 'member', workspace, license,
-      member: { id: row.id, workspace_id: row.workspace_id, email: row.email!, role: row.role!, licensed: row.licensed!, token_hash: row.token_hash, token_mask: row.token_mask, legacy_key_hash: row.legacy_key_hash ?? null },
-    };
+    return ownerFromRow(column, row);
   }
   workspace(id: string) { return this.row<WorkspaceRow>('SELECT * FROM workspaces WHERE id = $1', [id]); }
   workspaces() { return this.rows<WorkspaceRow>('SELECT * FROM workspaces ORDER BY id'); }

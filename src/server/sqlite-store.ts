@@ -6,25 +6,14 @@ import { STORE_BUSY_BUDGET_MS, STORE_RETRY_FIRST_MS, STORE_RETRY_MAX_MS, WAL_CHE
 import { startWalCheckpointer } from './wal-checkpointer.ts';
 import { StoreError, type StoreErrorCode } from './errors.ts';
 import { migrateSqlite } from './migrations.ts';
+import { ownerFromRow, ownerQueries, type OwnerColumn, type OwnerRow } from './credential-owner-row.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { ActivationRow, CiTokenRow, CredentialOwner, LicenseRow, MemberFields, MemberRow, Store, StoreReads, StoreTx, WorkspaceRow } from './store.ts';
 
 export const DB_FILE = 'license.db';
 
 
-/** A member's or CI token's row joined with its workspace (w_) and license (l_) columns. */
-type OwnerRow = Partial<MemberRow> & Partial<CiTokenRow> & {
-  id: string; workspace_id: string; token_hash: string; token_mask: string; w_name: string; w_created_at: string;
-  l_id: string | null; l_type: LicenseRow['type'] | null; l_plan: string | null; l_seats: number | null; l_starts_at: string | null; l_expires_at: string | null;
-};
-const ownerSql = (table: string, column: string) => `SELECT o.*, w.name AS w_name, w.created_at AS w_created_at, l.id AS l_id, l.type AS l_type,
-  l.plan AS l_plan, l.seats AS l_seats, l.starts_at AS l_starts_at, l.expires_at AS l_expires_at
-  FROM ${table} o JOIN workspaces w ON w.id = o.workspace_id LEFT JOIN licenses l ON l.workspace_id = o.workspace_id WHERE o.${column} = ?`;
-const OWNER_SQL = {
-  token_hash: ownerSql('members', 'token_hash'),
-  legacy_key_hash: ownerSql('members', 'legacy_key_hash'),
-  ci_token_hash: ownerSql('ci_tokens', 'token_hash'),
-} as const;
+const OWNER_SQL = ownerQueries('?');
 
 const MEMBER_COLUMNS = new Set(['role', 'licensed', 'token_hash', 'token_mask', 'legacy_key_hash']);
 
@@ -111,20 +100,10 @@ class SqliteReads implements StoreReads {
     return this.attempt(() => Number(this.stmt(sql).run(...params).changes));
   }
 
-  async credentialOwner(column: 'token_hash' | 'legacy_key_hash' | 'ci_token_hash', hash: string): Promise<CredentialOwner | undefined> {
+  async credentialOwner(column: OwnerColumn, hash: string): Promise<CredentialOwner | undefined> {
     const row = await this.get<OwnerRow>(OWNER_SQL[column], hash);
     if (!row) return undefined;
-    const workspace: WorkspaceRow = { id: row.workspace_id, name: row.w_name, created_at: row.w_created_at };
-    const license: LicenseRow | undefined = row.l_id == null ? undefined : {
-      workspace_id: row.workspace_id, id: row.l_id, type: row.l_type!, plan: row.l_plan!, seats: row.l_seats, starts_at: row.l_starts_at, expires_at: row.l_expires_at,
-    };
-    if (column === 'ci_token_hash') {
-      return { kind: 'ci', workspace, license, ciToken: { id: row.id, workspace_id: row.workspace_id, name: row.name!, token_hash: row.token_hash, token_mask: row.token_mask, created_at: row.created_at! } };
-    }
-    return {
-      kind: 'member', workspace, license,
-      member: { id: row.id, workspace_id: row.workspace_id, email: row.email!, role: row.role!, licensed: row.licensed!, token_hash: row.token_hash, token_mask: row.token_mask, legacy_key_hash: row.legacy_key_hash ?? null },
-    };
+    return ownerFromRow(column, row);
   }
   workspace(id: string) { return this.get<WorkspaceRow>('SELECT * FROM workspaces WHERE id = ?', id); }
   workspaces() { return this.all<WorkspaceRow>('SELECT * FROM workspaces ORDER BY id'); }
