@@ -9,10 +9,10 @@ import { activate, readConfig, type Activation } from '../../src/index.ts';
 import { serialise } from '../../src/core/cache-file.ts';
 import { generateToken } from '../../src/core/credentials.ts';
 import { loadJwks } from '../../src/core/license.ts';
-import { cacheDir, cacheWith, listen, nowS, refusedEndpoint } from '../helpers/entrypoint.ts';
+import { cacheDir, cacheWith, listen, nowS, startActivationWorld } from '../helpers/entrypoint.ts';
 import { switchableRelay } from '../helpers/net.ts';
-import { claimsFor, forge, testKey, writeJwks, type TestKey } from '../helpers/keys.ts';
-import { api, fixture, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
+import { claimsFor, forge, testKey, type TestKey } from '../helpers/keys.ts';
+import { fixture, tempDir, type RunningServer } from '../helpers/server.ts';
 
 // The library, in-process against the real license server (and, for hostile answers, a real HTTP server
 // that answers what a broken or malicious one would): it returns an outcome and a refresh(), and prints nothing.
@@ -25,10 +25,7 @@ const noCi = { isCI: false, name: null };
 const missing = { mounted: '/nonexistent/mounted.json', baked: '/nonexistent/baked.json' };
 
 before(async () => {
-  server = await startServer({ seed: f.seed, args: ['--rate-limit', '0'] });
-  key = await testKey();
-  trusted = writeJwks(tempDir(), [...(await api(server, 'GET', '/.well-known/jwks.json')).json.keys, key.jwk]);
-  refused = await refusedEndpoint();
+  ({ server, trusted, key, refused } = await startActivationWorld(f));
 });
 after(async () => {
   await server.stop();

@@ -7,7 +7,7 @@ import { createServer as createTcpServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { verifyLicenseFile } from '../../src/core/license.ts';
-import { assertNoSecret, baseEnv, cacheDir, cacheWith as cacheHolding, childView, ENTRYPOINT, listen, nowS, refusedEndpoint, run, SHOW_ENV, start, waitFor, type Run } from '../helpers/entrypoint.ts';
+import { assertNoSecret, baseEnv, cacheDir, cacheWith as cacheHolding, childView, ENTRYPOINT, listen, nowS, run, SHOW_ENV, start, waitFor, type Run, startActivationWorld } from '../helpers/entrypoint.ts';
 import { connectProxy, switchableRelay } from '../helpers/net.ts';
 import { claimsFor, forge, testKey, writeJwks, type TestKey } from '../helpers/keys.ts';
 import { api, fixture, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
@@ -21,11 +21,7 @@ let key: TestKey;
 let refused: string;
 
 before(async () => {
-  server = await startServer({ seed: f.seed, args: ['--rate-limit', '0'] });
-  key = await testKey();
-  const jwks = (await api(server, 'GET', '/.well-known/jwks.json')).json;
-  trusted = writeJwks(tempDir(), [...jwks.keys, key.jwk]);
-  refused = await refusedEndpoint();
+  ({ server, trusted, key, refused } = await startActivationWorld(f));
 });
 after(async () => {
   await server.stop();

@@ -8,8 +8,8 @@ import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { verifyLicenseFile } from '../../src/core/license.ts';
-import { baseEnv, cacheDir, cacheWith, childView, ENTRYPOINT, listen, nowS, refusedEndpoint, run, SHOW_ENV, start, waitFor } from '../helpers/entrypoint.ts';
-import { claimsFor, forge, testKey, writeJwks, type TestKey } from '../helpers/keys.ts';
+import { baseEnv, cacheDir, cacheWith, childView, ENTRYPOINT, listen, nowS, run, SHOW_ENV, start, waitFor, startActivationWorld } from '../helpers/entrypoint.ts';
+import { claimsFor, forge, writeJwks, type TestKey } from '../helpers/keys.ts';
 import { ADMIN_TOKEN, api, fixture, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
 
 const f = fixture();
@@ -19,10 +19,7 @@ let key: TestKey;
 let refused: string;
 
 before(async () => {
-  server = await startServer({ seed: f.seed, args: ['--rate-limit', '0'] });
-  key = await testKey();
-  trusted = writeJwks(tempDir(), [...(await api(server, 'GET', '/.well-known/jwks.json')).json.keys, key.jwk]);
-  refused = await refusedEndpoint();
+  ({ server, trusted, key, refused } = await startActivationWorld(f));
 });
 after(async () => {
   await server.stop();

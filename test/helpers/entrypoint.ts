@@ -3,8 +3,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
 import { serialise } from '../../src/core/cache-file.ts';
+import { testKey, writeJwks, type TestKey } from './keys.ts';
 import { ROOT } from './paths.ts';
-import { tempDir } from './server.ts';
+import { api, startServer, tempDir, type Fixture, type RunningServer } from './server.ts';
 
 export const ENTRYPOINT = join(ROOT, 'entrypoint/docker-entrypoint');
 
@@ -96,4 +97,12 @@ export function cacheWith(jws: string, endpoint = 'http://x/v1'): string {
   const dir = cacheDir();
   writeFileSync(join(dir, 'license.json'), serialise(jws, endpoint, new Date()), { mode: 0o600 });
   return dir;
+}
+
+/** What the entrypoint's process tests start from: a real server, its keys plus a foreign key trusted, and a refused port. */
+export async function startActivationWorld(f: Fixture): Promise<{ server: RunningServer; trusted: string; key: TestKey; refused: string }> {
+  const server = await startServer({ seed: f.seed, args: ['--rate-limit', '0'] });
+  const key = await testKey();
+  const trusted = writeJwks(tempDir(), [...(await api(server, 'GET', '/.well-known/jwks.json')).json.keys, key.jwk]);
+  return { server, trusted, key, refused: await refusedEndpoint() };
 }
