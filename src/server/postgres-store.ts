@@ -313,7 +313,7 @@ export class PostgresStore extends PgReads implements Store {
 
   /** Commits what is pending, waits for what is in flight, then closes every connection. */
   async close(): Promise<void> {
-    this.activationBatch.flush();
+    await this.activationBatch.drain();
     await Promise.all(this.inFlight);
     await this.pool.end();
   }

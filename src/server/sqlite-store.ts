@@ -8,6 +8,7 @@ import { StoreError, type StoreErrorCode } from './errors.ts';
 import { migrateSqlite } from './migrations.ts';
 import { ownerFromRow, ownerQueries, type OwnerColumn, type OwnerRow } from './credential-owner-row.ts';
 import { GroupCommit } from './group-commit.ts';
+import { ActivationWriter } from './activation-writer.ts';
 import type { ActivationRow, CiTokenRow, CredentialOwner, LicenseRow, MemberFields, MemberRow, Store, StoreReads, StoreTx, WorkspaceRow } from './store.ts';
 
 export const DB_FILE = 'license.db';
@@ -206,16 +207,19 @@ export interface SqliteStoreOptions {
 
 /**
  * The embedded store: one SQLite file in WAL mode, a read connection that sees committed data only and
- * a write connection whose transactions run one at a time. WAL with synchronous=NORMAL keeps every
- * committed transaction across a crash of the process (not of the machine's power).
+ * a write connection whose transactions run one at a time, and a thread that commits activations. WAL with
+ * synchronous=FULL keeps every committed transaction across a crash of the process or of the machine.
  */
 export class SqliteStore extends SqliteReads implements Store {
   readonly path: string;
   private readonly tx: SqliteTx;
   private readonly writer: DatabaseSync;
   private queue: Promise<unknown> = Promise.resolve();
-  // One transaction per batch of concurrent activations, committed before any of them is answered.
-  private readonly activationBatch = new GroupCommit<ActivationRow>((rows) => this.exclusive((tx) => tx.insertActivations(rows)));
+  // One transaction per batch of concurrent activations, committed (fsync) on the writer thread before any is answered.
+  private readonly activationBatch = new GroupCommit<ActivationRow>((rows) => this.activationWriter.write(rows).catch((error: unknown) => {
+    throw toStoreError(error, dirname(this.path));
+  }));
+  private readonly activationWriter: ActivationWriter;
 
   /** Opens (creating if needed) the database under dataDir; throws a StoreError naming the cause. */
   static open(dataDir: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -225,7 +229,7 @@ export class SqliteStore extends SqliteReads implements Store {
     try {
       writer = new DatabaseSync(path);
       // busy_timeout 0: a held lock is waited for by async retries, never by blocking the event loop.
-      writer.exec('PRAGMA busy_timeout = 0; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
+      writer.exec('PRAGMA busy_timeout = 0; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
       // The checkpointer thread keeps the WAL short; the writer's own checkpoint (which stalls it) is only a fallback.
       writer.exec(`PRAGMA wal_autocheckpoint = ${WAL_FALLBACK_CHECKPOINT_PAGES}`);
       if (options.check) {
@@ -253,6 +257,7 @@ export class SqliteStore extends SqliteReads implements Store {
     this.writer = writer;
     this.checkpointer = checkpointer;
     this.tx = new SqliteTx(writer);
+    this.activationWriter = new ActivationWriter(path, STORE_BUSY_BUDGET_MS);
   }
 
   /** The write connection, for tables of other parts of the server (e.g. the console) that create their own schema. */
@@ -298,7 +303,8 @@ export class SqliteStore extends SqliteReads implements Store {
   }
 
   private async shutDown(): Promise<void> {
-    this.activationBatch.flush();
+    await this.activationBatch.drain();
+    await this.activationWriter.close();
     await this.queue;
     await this.checkpointer.stop();
     this.writer.close();

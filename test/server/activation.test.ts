@@ -92,3 +92,15 @@ describe('decideActivation', () => {
     assert.equal(decide({ principal: { kind: 'developer', id: 'mem-1', workspace: ws, member: member(false) } }).lic.type, 'trial');
   });
 });
+
+describe('activation ids', () => {
+  test('are UUIDv7 carrying the activation time, so later activations sort after earlier ones', () => {
+    const at = (iso: string) => decide({ now: iso }).jti;
+    const a = at('2026-01-05T00:00:00.000Z');
+    const b = at('2026-01-05T00:00:00.001Z');
+    assert.match(a, /^act-[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.equal(Number.parseInt(a.slice(4, 17).replace('-', ''), 16), Date.parse('2026-01-05T00:00:00.000Z'));
+    assert.ok(a < b, `${a} sorts before ${b}`);
+    assert.notEqual(at('2026-01-05T00:00:00.000Z'), a, 'two activations in the same millisecond get different ids');
+  });
+});

@@ -16,7 +16,7 @@ const claims = (now = Date.now()) => ({
 test('the node:crypto signer gives the same compact JWS as jose, which the core verifies', async () => {
   const dir = tempDir();
   const keys = SigningKeys.load(dir, false);
-  const jws = keys.sign(claims());
+  const jws = await keys.sign(claims());
   assert.deepEqual(decodeProtectedHeader(jws), { alg: 'EdDSA', kid: keys.kid, typ: 'license+jwt' });
   const verified = await verifyLicense(jws, { keys: keys.jwks });
   assert.equal(verified.kid, keys.kid);

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { test } from 'node:test';
+import { ActivationWriter } from '../../src/server/activation-writer.ts';
+import { toStoreError, SqliteStore } from '../../src/server/sqlite-store.ts';
+import type { ActivationRow } from '../../src/server/store.ts';
+import { tempDir } from '../helpers/server.ts';
+
+const row = (id: string): ActivationRow => ({ id, workspace_id: 'ws-a', subject: 'ci-1', at: '2026-01-05T00:00:00.000Z', ci: 1, ci_provider: 'x', version: '1', machine_id: null });
+
+/** A database with the schema and one workspace, made by the real store. */
+async function database(): Promise<string> {
+  const dir = tempDir('pa-writer-');
+  const store = SqliteStore.open(dir);
+  await store.write(async (tx) => tx.upsertWorkspace('ws-a', 'A', '2026-01-01T00:00:00.000Z'));
+  await store.close();
+  return join(dir, 'license.db');
+}
+
+const count = (path: string) => {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM activations').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+};
+
+test('batches sent together are committed on the thread, each write resolving once its rows are in the file', async () => {
+  const path = await database();
+  const writer = new ActivationWriter(path, 1_000);
+  await Promise.all([writer.write([row('a1'), row('a2')]), writer.write([row('a3')])]);
+  assert.equal(count(path), 3, 'another connection sees every row once write() resolved');
+  await writer.close();
+  await assert.rejects(writer.write([row('a4')]), { code: 'store.unavailable' });
+});
+
+test('a write lock held by another program past the budget fails the batch as store.busy, and the next write succeeds', async () => {
+  const path = await database();
+  const writer = new ActivationWriter(path, 200);
+  const other = new DatabaseSync(path);
+  other.exec('BEGIN IMMEDIATE');
+  const error = await writer.write([row('b1')]).then(() => undefined, (e: unknown) => e);
+  assert.ok(error, 'the write failed');
+  assert.equal((toStoreError(error) as { code?: string }).code, 'store.busy');
+  other.exec('ROLLBACK');
+  other.close();
+  await writer.write([row('b2')]);
+  assert.equal(count(path), 1, 'only the batch that was answered is stored');
+  await writer.close();
+});
+
+test('a row that breaks a constraint fails its whole batch and stores none of it', async () => {
+  const path = await database();
+  const writer = new ActivationWriter(path, 1_000);
+  await writer.write([row('c1')]);
+  await assert.rejects(writer.write([row('c2'), row('c1')]), /UNIQUE/);
+  assert.equal(count(path), 1);
+  await writer.close();
+});
