@@ -14,7 +14,8 @@ import { CLI_DEFAULTS } from './constants.ts';
 import { dockerRun, MOUNTED_FILES } from './docker-args.ts';
 import { CliError } from './errors.ts';
 import { describeLicense } from './license-info.ts';
-import { cachedLicensePath, volumeDir } from './settings.ts';
+import { decideShow, isPermissionDenied, licenseShowPaths, type Rejected } from './license-show.ts';
+import { cacheDir, cachedLicensePath, volumeDir } from './settings.ts';
 import { prepareVolume, volumeOwner } from './volume.ts';
 import { renderStatus, type HealthJson } from './status.ts';
 
@@ -31,8 +32,6 @@ async function cachedLicense(token: string | undefined): Promise<{ path: string;
   return { path, candidate };
 }
 
-/** A cached file this user may not read: written by an older CLI whose container ran as the image's user. */
-const isPermissionDenied = (rejected: { code: string; message: string }) => rejected.code === 'license.unreadable' && /\b(EACCES|EPERM)\b/.test(rejected.message);
 const cannotReadFix = (path: string, volume: string) =>
   `you cannot read ${path} (permission denied). Make the volume yours with: sudo chown -R ${process.getuid?.()}:${process.getgid?.()} ${volume}`;
 
@@ -128,24 +127,34 @@ program.command('status')
     out(renderStatus(url.replace('/_localstack/health', ''), health));
   });
 
+/** Why no cached license can be used, one clause per file, and the fix that can help. */
+function unusableError(rejected: Rejected[]): CliError {
+  const clause = ({ rejected: { code, message } }: Rejected) => `${describeRejection(code)} (${message})`;
+  const what = rejected.length === 1
+    ? `The cached license at ${rejected[0]!.path} cannot be used: ${clause(rejected[0]!)}.`
+    : `No cached license can be used: ${rejected.map((c) => `${c.path}: ${clause(c)}`).join('; ')}.`;
+  // A key we do not trust is not fixed by renewing: the next license is signed by the same server.
+  const fixes = new Set(rejected.map((c) => c.rejected.code === 'license.unknown_key'
+    ? `Check that ${ENV.trustedKeys} (now ${trustedKeys()}) holds the public keys of the license server that signed it.`
+    : 'Run `localstack start` while online to renew it.'));
+  return new CliError('license.unusable', `${what} ${[...fixes].join(' ')}`);
+}
+
 program.command('license').description('inspect the cached license')
   .command('show')
-  .description('verify and describe the cached license (workspace, plan, expiry, offline validity left)')
+  .description('verify and describe the cached license of your auth token (workspace, plan, expiry, offline validity left)')
   .action(async () => {
-    const { path, candidate } = await cachedLicense(findToken(env)?.token);
-    if (!candidate) throw new CliError('license.none', `No cached license at ${path}. Run \`localstack start\` once while online to activate one.`);
-    if ('rejected' in candidate) {
-      const { code, message } = candidate.rejected;
-      if (isPermissionDenied(candidate.rejected)) throw new CliError('license.unreadable', `The cached license: ${cannotReadFix(path, resolve(volumeDir(env)))}`);
-      // A key we do not trust is not fixed by renewing: the next license is signed by the same server.
-      const fix = code === 'license.unknown_key'
-        ? `Check that ${ENV.trustedKeys} (now ${trustedKeys()}) holds the public keys of the license server that signed it.`
-        : 'Run `localstack start` while online to renew it.';
-      throw new CliError('license.unusable', `The cached license at ${path} cannot be used: ${describeRejection(code)} (${message}). ${fix}`);
-    }
+    const token = findToken(env)?.token;
+    const paths = licenseShowPaths(cacheDir(env), token);
+    if (!token) process.stderr.write(`Note: no auth token is configured, so this is ${paths[0]} whichever credential activated it; set yours (localstack auth set-token) to see its own license.\n`);
     const now = new Date();
-    out(describeLicense(path, candidate.verified.claims, now));
-    const notice = expiryNotice(candidate.verified.claims.lic, now);
+    const decision = decideShow(await readCandidates(paths, { keys: trustedKeys(), credential: token, now }));
+    if (decision.kind === 'none') throw new CliError('license.none', `No cached license at ${paths.join(' or ')}. Run \`localstack start\` once while online to activate one.`);
+    if (decision.kind === 'unreadable') throw new CliError('license.unreadable', `The cached license: ${cannotReadFix(decision.path, resolve(volumeDir(env)))}`);
+    if (decision.kind === 'unusable') throw unusableError(decision.rejected);
+    const { path, verified } = decision.candidate;
+    out(describeLicense(path, verified.claims, now));
+    const notice = expiryNotice(verified.claims.lic, now);
     if (notice) out(`Warning:          ${notice}`);
   });
 

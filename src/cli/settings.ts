@@ -12,6 +12,11 @@ export function volumeDir(env: Env): string {
   return env.LOCALSTACK_VOLUME_DIR || join(env.HOME || homedir(), '.cache', 'localstack', 'volume');
 }
 
+/** The container's license cache as the host sees it: the volume's cache/ folder. */
+export function cacheDir(env: Env): string {
+  return join(volumeDir(env), 'cache');
+}
+
 export function cachedLicensePath(env: Env): string {
-  return join(volumeDir(env), 'cache', 'license.json');
+  return join(cacheDir(env), 'license.json');
 }

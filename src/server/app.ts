@@ -1,6 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import type { Ajv } from 'ajv';
 import { maskCredential } from '../core/credentials.ts';
 import type { Accounts } from './accounts.ts';
 import { consolePlugin, consoleStoreFor } from './console/index.ts';
@@ -15,7 +14,7 @@ import { adminRoutes } from './routes/admin.ts';
 import type { RouteContext } from './routes/context.ts';
 import { addOperatorRoutes } from './routes/operator.ts';
 import { selfServiceRoutes } from './routes/self-service.ts';
-import { addServerFormats } from './schemas.ts';
+import { validatorCompiler } from './schemas.ts';
 import type { LicenseSigner } from './signing-keys.ts';
 
 export interface ServerOptions {
@@ -75,8 +74,6 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     http: { requireHostHeader: false },
     clientErrorHandler,
     frameworkErrors,
-    // removeAdditional off: Fastify's default strips unknown fields silently (a typo such as "seat" would pass as no limit).
-    ajv: { customOptions: { allErrors: false, removeAdditional: false }, plugins: [(ajv: Ajv) => addServerFormats(ajv)] },
   }).withTypeProvider<TypeBoxTypeProvider>();
   const routes: { method: string; pattern: RegExp }[] = [];
 
@@ -89,6 +86,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     }
   });
   registerBodyParsers(app);
+  app.setValidatorCompiler(validatorCompiler());
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
     const path = shownPath(request.url);

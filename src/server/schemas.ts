@@ -1,5 +1,6 @@
 // Every body the server accepts and the seed file, as TypeBox schemas: one source for validation and for the route types.
-import type { Ajv } from 'ajv';
+import { Ajv } from 'ajv';
+import type { FastifySchemaCompiler } from 'fastify';
 import addFormatsModule from 'ajv-formats';
 import { Type, type Static } from 'typebox';
 import type { ActivationRequest } from '../core/activation-body.ts';
@@ -26,6 +27,19 @@ export function addServerFormats(ajv: Ajv): Ajv {
   ajv.addFormat('ci-token', credentialFormat('ci'));
   ajv.addFormat('legacy-key', credentialFormat('legacy'));
   return ajv;
+}
+
+// Fastify's own Ajv options, but removeAdditional off: it strips unknown fields silently (a typo such as "seat" would pass as no limit).
+const AJV_OPTIONS = { useDefaults: true, removeAdditional: false, allErrors: false, addUsedSchema: false } as const;
+
+/**
+ * The route validators by request part: a JSON body is taken as typed (Fastify's default coercion read "2" as 2
+ * and "" as null); path parameters, query strings and headers only ever arrive as text, so they are coerced.
+ */
+export function validatorCompiler(): FastifySchemaCompiler<unknown> {
+  const typed = addServerFormats(new Ajv({ ...AJV_OPTIONS, coerceTypes: false }));
+  const text = addServerFormats(new Ajv({ ...AJV_OPTIONS, coerceTypes: 'array' }));
+  return ({ schema, httpPart }) => (httpPart === 'body' ? typed : text).compile(schema as object);
 }
 
 const strict = { additionalProperties: false } as const;

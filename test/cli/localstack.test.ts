@@ -4,8 +4,8 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, wr
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { generateLegacyKey, generateToken } from '../../src/core/credentials.ts';
-import { serialise } from '../../src/core/cache-file.ts';
+import { credentialBinding, generateLegacyKey, generateToken } from '../../src/core/credentials.ts';
+import { credentialCacheName, serialise } from '../../src/core/cache-file.ts';
 import { baseEnv, start, waitFor, type Started } from '../helpers/entrypoint.ts';
 import { claimsFor, forge, testKey, writeJwks, type TestKey } from '../helpers/keys.ts';
 import { ROOT } from '../helpers/paths.ts';
@@ -321,6 +321,62 @@ test('license show warns when the license ends within 14 days, a trial within 3;
   assert.doesNotMatch(await show('subscription', 20), /Warning/);
   assert.match(await show('trial', 2.5), /^Warning: +Your trial ends in 2 days/m);
   assert.doesNotMatch(await show('trial', 5), /Warning/);
+});
+
+test('license show: the freshest cached license that verifies for the CLI\'s token (environment, then auth.json), from license.json or the token\'s own file', async () => {
+  const mine = generateToken('developer');
+  const theirs = generateToken('ci');
+  const env = home({ LICENSE_TRUSTED_KEYS: writeJwks(tempDir(), [key.jwk]) });
+  const cache = join(env.LOCALSTACK_VOLUME_DIR, 'cache');
+  mkdirSync(cache, { recursive: true });
+  const shared = join(cache, 'license.json');
+  const own = join(cache, credentialCacheName(credentialBinding(mine)));
+  const nowS = Math.floor(Date.now() / 1000);
+  const write = async (path: string, token: string, iat: number, name: string) =>
+    writeFileSync(path, serialise(await forge(key, claimsFor(token, iat, { ws: { id: `ws-${name}`, name } })), 'x', new Date()));
+  const show = (extra: Record<string, string> = {}) => cli(['license', 'show'], { ...env, ...extra });
+
+  // Another container's credential holds license.json; without a license of our own, that is what we are told.
+  await write(shared, theirs, nowS - 60, 'Theirs');
+  const foreign = show({ LOCALSTACK_AUTH_TOKEN: mine });
+  assert.equal(foreign.code, 1);
+  assert.match(foreign.stderr, /The cached license at .*license\.json cannot be used: activated with another credential/);
+  assert.doesNotMatch(foreign.stderr, /ls-|lsci-/, 'no credential in the output');
+
+  // Our own file, beside it, is the one shown.
+  await write(own, mine, nowS - 120, 'Mine');
+  const ok = show({ LOCALSTACK_AUTH_TOKEN: mine });
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, new RegExp(`^License file: +${own.replaceAll('.', '\\.')}$`, 'm'));
+  assert.match(ok.stdout, /^Workspace: +Mine \(ws-Mine\)$/m);
+  assert.equal(ok.stderr, '');
+
+  // The other token (from auth.json this time) still sees license.json.
+  assert.equal(cli(['auth', 'set-token', theirs], env).code, 0);
+  const other = show();
+  assert.equal(other.code, 0, other.stderr);
+  assert.match(other.stdout, /^Workspace: +Theirs \(ws-Theirs\)$/m);
+  assert.match(other.stdout, new RegExp(`^License file: +${shared.replaceAll('.', '\\.')}$`, 'm'));
+
+  // Both files verify for our token: the freshest wins, wherever it is.
+  await write(shared, mine, nowS - 30, 'Newer');
+  assert.match(show({ LOCALSTACK_AUTH_TOKEN: mine }).stdout, /^Workspace: +Newer /m);
+  await write(own, mine, nowS - 10, 'Newest');
+  assert.match(show({ LOCALSTACK_AUTH_TOKEN: mine }).stdout, /^Workspace: +Newest /m);
+
+  // Our own file expired and license.json is another credential's: both reasons, and the fix.
+  await write(shared, theirs, nowS - 60, 'Theirs');
+  await write(own, mine, nowS - 90_000, 'Stale');
+  const stale = show({ LOCALSTACK_AUTH_TOKEN: mine });
+  assert.equal(stale.code, 1);
+  assert.match(stale.stderr, /license\.json: activated with another credential .*license-[0-9a-f]{12}\.json: expired \(older than 24 h\).* Run `localstack start` while online to renew it\.$/m);
+
+  // No token known: license.json as today, and one line that says so.
+  assert.equal(cli(['auth', 'clear-token'], env).code, 0);
+  const anyone = show();
+  assert.equal(anyone.code, 0, anyone.stderr);
+  assert.match(anyone.stdout, /^Workspace: +Theirs /m);
+  assert.match(anyone.stderr, /^Note: no auth token is configured, so this is .*license\.json whichever credential activated it; set yours \(localstack auth set-token\) to see its own license\.\n$/);
 });
 
 test('--help on every command exits 0; an unknown command is a usage error (2)', () => {

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
 import { serialise } from '../../src/core/cache-file.ts';
+import { atExit } from './cleanup.ts';
 import { testKey, writeJwks, type TestKey } from './keys.ts';
 import { ROOT } from './paths.ts';
 import { api, startServer, tempDir, type Fixture, type RunningServer } from './server.ts';
@@ -36,10 +37,25 @@ export interface Started {
   output: () => string;
 }
 
+const alive = new Map<ChildProcess, boolean>();
+// A test that failed half-way must not leave its entrypoint running, writing into a folder being removed.
+atExit(() => {
+  for (const [child, group] of alive) {
+    try {
+      if (group) process.kill(-child.pid!, 'SIGKILL');
+      else child.kill('SIGKILL');
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+});
+
 /** Spawns a command (the entrypoint unless told) as a real process and collects everything it prints. */
 export function start(args: string[], env: Record<string, string>, options: { command?: string; detached?: boolean } = {}): Started {
   const t0 = performance.now();
   const child = spawn(options.command ?? ENTRYPOINT, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached });
+  if (child.pid !== undefined) alive.set(child, options.detached === true);
+  child.once('exit', () => alive.delete(child));
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));

@@ -1,11 +1,12 @@
 // A real PostgreSQL server for the tests: Debian's binaries, a temporary data folder, loopback only, a free port.
 // initdb refuses root, so the server runs as the `postgres` system user when the tests run as root.
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { atExit, tempDir } from './cleanup.ts';
 
 export interface Postgres {
   /** postgres://postgres@127.0.0.1:PORT/postgres: the admin database. */
@@ -26,7 +27,8 @@ export interface Postgres {
 }
 
 const running = new Set<Postgres>();
-process.on('exit', () => {
+// Stopped before the temporary folders go: its data folder belongs to the postgres user as root.
+atExit(() => {
   for (const p of running) p.destroy();
 });
 
@@ -71,7 +73,7 @@ export async function startPostgres(t: { skip: (message: string) => void }, opti
     t.skip(why);
     return undefined;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'pa-pg-'));
+  const dir = tempDir('pa-pg-');
   const data = join(dir, 'data');
   if (userInfo().uid === 0) {
     const ids = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });

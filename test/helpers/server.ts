@@ -1,6 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { generateLegacyKey, generateToken } from '../../src/core/credentials.ts';
@@ -13,6 +12,7 @@ import type { Store } from '../../src/server/store.ts';
 import type { RateLimit } from '../../src/server/rate-limit.ts';
 import { KEY_SECRET, sharedDatabase } from './postgres.ts';
 import { openPostgres } from '../../src/server/postgres-backend.ts';
+import { atExit, tempDir } from './cleanup.ts';
 import { ROOT } from './paths.ts';
 import type { Health } from '../../src/product/health.ts';
 
@@ -31,14 +31,12 @@ export interface RunningServer {
 }
 
 const running = new Set<ChildProcess>();
-// A failed test must not leave license servers behind.
-process.on('exit', () => {
+// A failed test must not leave license servers behind (nor have one write into a folder being removed).
+atExit(() => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-export function tempDir(prefix = 'pa-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
+export { tempDir };
 
 /** Starts the real built license server on 127.0.0.1 with a free port. */
 export async function startServer(options: { dataDir?: string; seed?: unknown; args?: string[]; env?: Record<string, string> } = {}): Promise<RunningServer> {
