@@ -1,7 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { LICENSE_ALG, LICENSE_TYP } from '../core/constants.ts';
 import { writeAtomic } from '../core/files.ts';
 import type { Jwks, LicenseClaims } from '../core/license.ts';
@@ -36,7 +35,7 @@ const b64url = (data: string | Buffer) => Buffer.from(data).toString('base64url'
 
 /** What the routes need from a signer: the file-backed SigningKeys here, or keys shared by replicas through a database. */
 export interface LicenseSigner {
-  sign(claims: LicenseClaims): Promise<string>;
+  sign(claims: LicenseClaims): string | Promise<string>;
   publicKeys(): Jwks | Promise<Jwks>;
   /** Signs with the staged key when there is one (promoted), else with a new one. */
   rotate(): Rotated | Promise<Rotated>;
@@ -53,15 +52,13 @@ export interface Staged extends KeyStatus { jwks: Jwks; created: boolean }
 /** base64url of the protected header of section 5 for a key id. */
 export const protectedHeader = (kid: string) => b64url(JSON.stringify({ alg: LICENSE_ALG, kid, typ: LICENSE_TYP }));
 
-const signOnThreadPool = promisify(sign);
-
 /**
- * The compact JWS: header and claims signed with Ed25519 through node:crypto, on libuv's thread pool: the
- * signature (about 25 µs) is the largest part of an activation and would otherwise hold the event loop.
+ * The compact JWS: header and claims signed with Ed25519 through node:crypto, on the event loop: on libuv's thread
+ * pool a signature cost more CPU in hand-offs than it saved the loop, and no more activations (bench:server).
  */
-export async function signCompact(header: string, privateKey: KeyObject, claims: LicenseClaims): Promise<string> {
+export function signCompact(header: string, privateKey: KeyObject, claims: LicenseClaims): string {
   const input = `${header}.${b64url(JSON.stringify(claims))}`;
-  return `${input}.${(await signOnThreadPool(null, Buffer.from(input), privateKey)).toString('base64url')}`;
+  return `${input}.${sign(null, Buffer.from(input), privateKey).toString('base64url')}`;
 }
 
 /** RFC 7638 thumbprint of an Ed25519 key (what jose's calculateJwkThumbprint gives). */
@@ -188,7 +185,7 @@ export class SigningKeys implements LicenseSigner {
   }
 
   /** The compact JWS of section 5, signed with the current key, read once so that rotation cannot split it. */
-  sign(claims: LicenseClaims): Promise<string> {
+  sign(claims: LicenseClaims): string {
     const { header, privateKey } = this.state;
     return signCompact(header, privateKey, claims);
   }
