@@ -162,13 +162,6 @@ class SqliteTx extends SqliteReads implements StoreTx {
   async setSetting(key: string, value: string) {
     await this.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, value);
   }
-  async insertActivations(rows: ActivationRow[]) {
-    for (const a of rows) {
-      await this.run('INSERT INTO activations (id, workspace_id, subject, at, ci, ci_provider, version, machine_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        a.id, a.workspace_id, a.subject, a.at, a.ci, a.ci_provider, a.version, a.machine_id);
-    }
-  }
-
   /** BEGIN IMMEDIATE, waiting asynchronously (within the budget) while another program holds the write lock. */
   async begin(deadline: number): Promise<void> {
     for (let delay = STORE_RETRY_FIRST_MS; ; delay = Math.min(delay * 2, STORE_RETRY_MAX_MS)) {
