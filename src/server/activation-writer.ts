@@ -10,10 +10,17 @@ const WORKER = `
 const { DatabaseSync } = require('node:sqlite');
 const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
 let db, insert;
+// The connection is kept only once its statement is prepared: an open that failed (a lock, a missing table) is tried again.
 function open() {
-  db = new DatabaseSync(workerData.path);
-  db.exec('PRAGMA busy_timeout = ' + workerData.busyTimeoutMs + '; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
-  insert = db.prepare('INSERT INTO activations (id, workspace_id, subject, at, ci, ci_provider, version, machine_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const conn = new DatabaseSync(workerData.path);
+  try {
+    conn.exec('PRAGMA busy_timeout = ' + workerData.busyTimeoutMs + '; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
+    insert = conn.prepare('INSERT INTO activations (id, workspace_id, subject, at, ci, ci_provider, version, machine_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  } catch (error) {
+    try { conn.close(); } catch {}
+    throw error;
+  }
+  db = conn;
 }
 function commit(batches) {
   try {

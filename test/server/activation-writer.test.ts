@@ -59,3 +59,18 @@ test('a row that breaks a constraint fails its whole batch and stores none of it
   assert.equal(count(path), 1);
   await writer.close();
 });
+
+test('a first open that fails (the file locked by another program) is tried again: later writes commit once the lock is gone', async () => {
+  const path = await database();
+  const other = new DatabaseSync(path);
+  // An exclusive lock in WAL mode stops even the thread's first read of the schema (its statement cannot be prepared).
+  other.exec('PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; INSERT INTO settings (key, value) VALUES (\'held\', \'1\');');
+  const writer = new ActivationWriter(path, 100);
+  const first = await writer.write([row('d1')]).then(() => undefined, (e: unknown) => e);
+  assert.equal((toStoreError(first) as { code?: string }).code, 'store.busy', 'the locked open is answered as busy');
+  other.exec('COMMIT');
+  other.close();
+  await writer.write([row('d2')]);
+  assert.equal(count(path), 1, 'the write after the lock was released is stored');
+  await writer.close();
+});
