@@ -34,3 +34,7 @@ export function decideShow(candidates: Candidate[]): ShowDecision {
   const denied = rejected.find((c) => isPermissionDenied(c.rejected));
   return denied ? { kind: 'unreadable', path: denied.path } : { kind: 'unusable', rejected };
 }
+
+/** A folder where the cache file belongs: renewing cannot replace it (a rename onto a folder fails), removing it can. */
+export const isFolder = (rejected: { code: string; message: string }) =>
+  rejected.code === 'license.unreadable' && /\bEISDIR\b/.test(rejected.message);

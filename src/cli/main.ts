@@ -14,7 +14,7 @@ import { CLI_DEFAULTS } from './constants.ts';
 import { dockerRun, MOUNTED_FILES } from './docker-args.ts';
 import { CliError } from './errors.ts';
 import { describeLicense } from './license-info.ts';
-import { decideShow, isPermissionDenied, licenseShowPaths, type Rejected } from './license-show.ts';
+import { decideShow, isFolder, isPermissionDenied, licenseShowPaths, type Rejected } from './license-show.ts';
 import { cacheDir, cachedLicensePath, volumeDir } from './settings.ts';
 import { prepareVolume, volumeOwner } from './volume.ts';
 import { renderStatus, type HealthJson } from './status.ts';
@@ -136,7 +136,8 @@ function unusableError(rejected: Rejected[]): CliError {
   // A key we do not trust is not fixed by renewing: the next license is signed by the same server.
   const fixes = new Set(rejected.map((c) => c.rejected.code === 'license.unknown_key'
     ? `Check that ${ENV.trustedKeys} (now ${trustedKeys()}) holds the public keys of the license server that signed it.`
-    : 'Run `localstack start` while online to renew it.'));
+    : isFolder(c.rejected) ? `Remove the folder ${c.path} (the license file goes there), then run \`localstack start\` while online.`
+      : 'Run `localstack start` while online to renew it.'));
   return new CliError('license.unusable', `${what} ${[...fixes].join(' ')}`);
 }
 

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { cacheFiles } from './cache-file.ts';
 import { BAKED_LICENSE, MOUNTED_LICENSE } from './constants.ts';
 import { credentialBinding } from './credentials.ts';
@@ -57,9 +57,18 @@ export function summariseRejections(candidates: Candidate[]): string {
   return rejected.map((c) => `${c.path}: ${describeRejection(c.rejected.code)}`).join('; ');
 }
 
+/** Absent means absent: a file behind a folder this user cannot search (EACCES) or a symlink loop is read, and refused with its cause. */
+function mayExist(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOTDIR';
+  }
+}
+
 /** Verifies every existing candidate file; a corrupt, huge or foreign file is a rejection, never a crash. */
 export async function readCandidates(paths: string[], options: { keys: Jwks | string; credential?: string; now: Date }): Promise<Candidate[]> {
-  const found = paths.filter((p) => existsSync(p));
+  const found = paths.filter(mayExist);
   return Promise.all(found.map(async (path): Promise<Candidate> => {
     try {
       return { path, verified: await verifyLicenseFile(path, options) };

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { StoreError } from './errors.ts';
 import type { ActivationRow } from './store.ts';
@@ -8,15 +9,31 @@ import type { ActivationRow } from './store.ts';
 // not a longer queue. Errors go back with SQLite's code for the store to name.
 const WORKER = `
 const { DatabaseSync } = require('node:sqlite');
+const { statSync } = require('node:fs');
 const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
 let db, insert;
+// SQLite in WAL mode writes on into a file deleted or replaced under it: no row may be confirmed that a restart cannot find.
+function checkFile() {
+  const now = statSync(workerData.path, { throwIfNoEntry: false });
+  if (!now || now.dev !== workerData.file.dev || now.ino !== workerData.file.ino) {
+    throw Object.assign(new Error('database file was deleted or replaced'), { errcode: 1032, errstr: 'database file was deleted or replaced' });
+  }
+}
+// The connection is kept only once its statement is prepared: an open that failed (a lock, a missing table) is tried again.
 function open() {
-  db = new DatabaseSync(workerData.path);
-  db.exec('PRAGMA busy_timeout = ' + workerData.busyTimeoutMs + '; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
-  insert = db.prepare('INSERT INTO activations (id, workspace_id, subject, at, ci, ci_provider, version, machine_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const conn = new DatabaseSync(workerData.path);
+  try {
+    conn.exec('PRAGMA busy_timeout = ' + workerData.busyTimeoutMs + '; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
+    insert = conn.prepare('INSERT INTO activations (id, workspace_id, subject, at, ci, ci_provider, version, machine_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  } catch (error) {
+    try { conn.close(); } catch {}
+    throw error;
+  }
+  db = conn;
 }
 function commit(batches) {
   try {
+    checkFile();
     if (!db) open();
     db.exec('BEGIN IMMEDIATE');
     try {
@@ -54,6 +71,7 @@ export interface WriteFailure extends Error {
 export class ActivationWriter {
   private readonly path: string;
   private readonly busyTimeoutMs: number;
+  private readonly file: { dev: number; ino: number };
   private worker: Worker | undefined;
   private readonly waiting = new Map<number, { resolve: () => void; reject: (error: unknown) => void }>();
   private nextId = 1;
@@ -62,6 +80,9 @@ export class ActivationWriter {
   constructor(path: string, busyTimeoutMs: number) {
     this.path = path;
     this.busyTimeoutMs = busyTimeoutMs;
+    // The file the store opened: the thread commits into that one only.
+    const { dev, ino } = statSync(path);
+    this.file = { dev, ino };
   }
 
   write(rows: ActivationRow[]): Promise<void> {
@@ -76,7 +97,7 @@ export class ActivationWriter {
   /** Started on the first write, and again after a thread that died: a crash fails its own batches only. */
   private thread(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(WORKER, { eval: true, workerData: { path: this.path, busyTimeoutMs: this.busyTimeoutMs } });
+    const worker = new Worker(WORKER, { eval: true, workerData: { path: this.path, busyTimeoutMs: this.busyTimeoutMs, file: this.file } });
     worker.on('message', (answer: { ids: number[]; error?: { message: string; errcode?: number; errstr?: string } }) => {
       const failure = answer.error && Object.assign(new Error(answer.error.message) as WriteFailure, { errcode: answer.error.errcode, errstr: answer.error.errstr });
       for (const id of answer.ids) {

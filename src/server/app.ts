@@ -69,7 +69,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     logger: options.log ? { level: options.log.level, redact: REDACT, ...(options.log.stream ? { stream: options.log.stream } : {}) } : false,
     // One access line per request from the operator hooks instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Fastify's own closing answer has no code and no Retry-After; the first onRequest hook below answers in the error shape.
+    return503OnClosing: false,
     // Node would answer a request without Host with an empty 400 of its own; the hook below answers it in the error shape.
     http: { requireHostHeader: false },
     clientErrorHandler,
@@ -80,7 +81,13 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push({ method, pattern: patternOf(route.url) });
   });
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onRequest', async (request) => {
+    // A request on a keep-alive connection that arrives once the shutdown began: come back to another replica, or soon.
+    if (closing) throw new ApiError(503, 'server.closing', 'the license server is shutting down; try again', { headers: { 'retry-after': '1', connection: 'close' } });
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
       throw new ApiError(400, 'request.missing_host', 'an HTTP/1.1 request needs a Host header');
     }

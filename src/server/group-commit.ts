@@ -30,7 +30,8 @@ export class GroupCommit<T> {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
-    this.writing = this.commit(batch.map((p) => p.row)).then(
+    // Through a promise: a commit that throws before returning one fails its batch, not the process (this runs in setImmediate).
+    this.writing = Promise.resolve().then(() => this.commit(batch.map((p) => p.row))).then(
       () => { for (const p of batch) p.resolve(); },
       (error: unknown) => { for (const p of batch) p.reject(error); },
     ).finally(() => {

@@ -1,4 +1,4 @@
-import { statfsSync } from 'node:fs';
+import { statfsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
@@ -32,6 +32,10 @@ const STORE_CODES: Record<number, [StoreErrorCode, string]> = {
   [SQLITE.NOTADB]: ['store.corrupt', 'the database file is not a SQLite database or its header is damaged'],
 };
 
+// SQLite's extended code for a database file deleted or moved while open (the writer thread reports it too).
+const SQLITE_READONLY_DBMOVED = 1032;
+const MOVED: [StoreErrorCode, string] = ['store.io', 'the database file was deleted or replaced while the server had it open; restore it, then restart the server'];
+
 function sqliteCode(error: unknown): number | undefined {
   const errcode = (error as { errcode?: unknown }).errcode;
   return typeof errcode === 'number' ? errcode & 0xff : undefined;
@@ -50,7 +54,8 @@ function diskIsFull(dir: string | undefined): boolean {
 export function toStoreError(error: unknown, dir?: string): unknown {
   if (error instanceof StoreError) return error;
   const code = sqliteCode(error) ?? -1;
-  const known = STORE_CODES[code === SQLITE.IOERR && diskIsFull(dir) ? SQLITE.FULL : code];
+  const known = (error as { errcode?: unknown }).errcode === SQLITE_READONLY_DBMOVED ? MOVED
+    : STORE_CODES[code === SQLITE.IOERR && diskIsFull(dir) ? SQLITE.FULL : code];
   if (!known) return error;
   const detail = (error as { errstr?: string }).errstr ?? (error as Error).message;
   return new StoreError(known[0], `${known[1]} (${detail})`, { cause: error });
@@ -213,6 +218,7 @@ export class SqliteStore extends SqliteReads implements Store {
     throw toStoreError(error, dirname(this.path));
   }));
   private readonly activationWriter: ActivationWriter;
+  private readonly file: { dev: number; ino: number };
 
   /** Opens (creating if needed) the database under dataDir; throws a StoreError naming the cause. */
   static open(dataDir: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -250,6 +256,8 @@ export class SqliteStore extends SqliteReads implements Store {
     this.writer = writer;
     this.checkpointer = checkpointer;
     this.tx = new SqliteTx(writer);
+    const { dev, ino } = statSync(path);
+    this.file = { dev, ino };
     this.activationWriter = new ActivationWriter(path, STORE_BUSY_BUDGET_MS);
   }
 
@@ -265,6 +273,7 @@ export class SqliteStore extends SqliteReads implements Store {
   private exclusive<T>(fn: (tx: SqliteTx) => Promise<T>): Promise<T> {
     const deadline = Date.now() + STORE_BUSY_BUDGET_MS;
     const run = this.queue.then(async () => {
+      this.checkFile();
       await this.tx.begin(deadline);
       try {
         const result = await fn(this.tx);
@@ -277,6 +286,12 @@ export class SqliteStore extends SqliteReads implements Store {
     });
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** SQLite in WAL mode writes on into a file deleted or replaced under it: nothing is confirmed that a restart cannot find. */
+  private checkFile(): void {
+    const now = statSync(this.path, { throwIfNoEntry: false });
+    if (!now || now.dev !== this.file.dev || now.ino !== this.file.ino) throw new StoreError(MOVED[0], MOVED[1]);
   }
 
   recordActivation(row: ActivationRow): Promise<void> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -388,4 +388,33 @@ test('--help on every command exits 0; an unknown command is a usage error (2)',
   }
   assert.equal(cli(['frobnicate'], env).code, 2);
   assert.equal(cli(['auth', 'set-token'], env).code, 2, 'missing argument');
+});
+
+test('license show with odd cache entries: a folder where the token\'s file goes says to remove it; a FIFO is refused without blocking; an unsearchable cache folder is a permission problem, not "no license"', { skip: process.getuid?.() !== 0 && !process.env.CI ? 'needs root to run the CLI as another user' : false }, async () => {
+  const token = generateToken('developer');
+  const env = home({ LICENSE_TRUSTED_KEYS: writeJwks(tempDir(), [key.jwk]), LOCALSTACK_AUTH_TOKEN: token });
+  const cache = join(env.LOCALSTACK_VOLUME_DIR, 'cache');
+  mkdirSync(cache, { recursive: true });
+  const own = join(cache, credentialCacheName(credentialBinding(token)));
+
+  mkdirSync(own);
+  const folder = cli(['license', 'show'], env);
+  assert.equal(folder.code, 1);
+  assert.match(folder.stderr, /^Error: The cached license at .*license-[0-9a-f]{12}\.json cannot be used: .*EISDIR.*Remove the folder .*license-[0-9a-f]{12}\.json \(the license file goes there\)/m);
+  assert.doesNotMatch(folder.stderr, /renew it/, 'renewing cannot replace a folder');
+  rmSync(own, { recursive: true });
+
+  assert.equal(spawnSync('mkfifo', [join(cache, 'license.json')]).status, 0);
+  const fifo = cli(['license', 'show'], env);
+  assert.equal(fifo.code, 1, 'answered, not blocked on the pipe');
+  assert.match(fifo.stderr, /license\.json cannot be used: .*named pipe/);
+  rmSync(join(cache, 'license.json'));
+
+  writeFileSync(own, serialise(await forge(key, claimsFor(token, Math.floor(Date.now() / 1000) - 60)), 'x', new Date()));
+  chmodSync(cache, 0o700);
+  const denied = cli(['license', 'show'], { ...env, HOME: '/nonexistent' }, { uid: 10001, gid: 10001 });
+  assert.equal(denied.code, 1);
+  assert.match(denied.stderr, /^Error: The cached license: you cannot read .*license(-[0-9a-f]{12})?\.json \(permission denied\)\. .*chown/m);
+  assert.doesNotMatch(denied.stderr, /No cached license/);
+  assert.doesNotMatch(denied.stderr, /ls-/, 'no credential in the output');
 });

@@ -68,3 +68,16 @@ test('drain() waits until every row added so far is written', async () => {
   await Promise.all(rows);
   assert.deepEqual(c.batches, [[1], [2]]);
 });
+
+test('a commit that throws before it returns a promise fails its batch only: no uncaught exception, the next batch is written', async () => {
+  let calls = 0;
+  const group = new GroupCommit<number>(() => {
+    calls++;
+    if (calls === 1) throw new Error('thrown synchronously');
+    return Promise.resolve();
+  });
+  await assert.rejects(group.add(1), /thrown synchronously/);
+  await group.add(2);
+  await group.drain();
+  assert.equal(calls, 2);
+});

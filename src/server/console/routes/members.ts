@@ -28,7 +28,8 @@ export function memberRoutes(app: FastifyInstance, c: Console): void {
   app.get('/workspace/members', page(async (s, _q, reply) => membersView(s, reply)));
   app.post('/workspace/members', page(manager(async (s, request, reply) => {
     const form = request.body as Form;
-    const email = (form.email ?? '').trim().toLowerCase();
+    // A field sent twice arrives as a list: not an address.
+    const email = (typeof form.email === 'string' ? form.email : '').trim().toLowerCase();
     const role = roleOf(form.role);
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254 || !role) return membersView(s, reply, { error: 'Enter the new member’s email address and choose a role.' }, 400);
     const refusal = inviteRefusal(s.member, role);
