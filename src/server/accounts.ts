@@ -172,6 +172,11 @@ export class AccountOps {
     for (const t of [policy.sunsetAt, ...policy.downtimes.flatMap((d) => [d.start, d.end])]) {
       if (t !== null && !isComparableInstant(t)) throw new ApiError(400, 'request.invalid', `${t} is not a time this server can compare`);
     }
+    // A window that ends before it starts would never apply: refused rather than silently ignored.
+    const reversed = policy.downtimes.findIndex((d) => Date.parse(d.end) <= Date.parse(d.start));
+    if (reversed >= 0) {
+      throw new ApiError(400, 'request.invalid', `invalid request: body.downtimes[${reversed}] ends (${policy.downtimes[reversed].end}) before it starts (${policy.downtimes[reversed].start}); send a start before the end`);
+    }
     await this.tx.setSetting(POLICY_KEY, JSON.stringify(policy));
   }
 }
@@ -184,6 +189,9 @@ function checkLicenseInput(input: LicenseInput): void {
   }
   for (const t of [input.startsAt, input.expiresAt]) {
     if (t && !isComparableInstant(t)) throw new ApiError(400, 'request.invalid', `${t} is not a time this server can compare`);
+  }
+  if (input.startsAt && input.expiresAt && Date.parse(input.expiresAt) <= Date.parse(input.startsAt)) {
+    throw new ApiError(400, 'request.invalid', `invalid request: body.expiresAt (${input.expiresAt}) is not after body.startsAt (${input.startsAt}); such a license would never be active`);
   }
 }
 

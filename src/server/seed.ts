@@ -73,6 +73,15 @@ export function checkSeed(data: unknown, path: string): Seed {
     if (ws.license?.seats !== undefined && licensed > ws.license.seats) {
       throw new SeedError('seed.invalid', `${path}: workspaces[${i}].members: ${licensed} licensed members but only ${ws.license.seats} seats`);
     }
+    const { startsAt, expiresAt } = ws.license ?? {};
+    if (startsAt && expiresAt && Date.parse(expiresAt) <= Date.parse(startsAt)) {
+      throw new SeedError('seed.invalid', `${path}: workspaces[${i}].license.expiresAt: ${expiresAt} is not after startsAt ${startsAt}; such a license would never be active`);
+    }
+  });
+  seed.legacyApiKeys?.downtimes.forEach((d, i) => {
+    if (Date.parse(d.end) <= Date.parse(d.start)) {
+      throw new SeedError('seed.invalid', `${path}: legacyApiKeys.downtimes[${i}].end: ${d.end} is not after its start ${d.start}; send a start before the end`);
+    }
   });
   return seed;
 }

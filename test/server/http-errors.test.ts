@@ -137,6 +137,24 @@ describe('values the store cannot hold or the code cannot compare are refused', 
     assert.equal((await api(server, 'GET', '/v1/me', { token: f.member })).status, 200);
   });
 
+  test('a license that ends before it starts, a downtime that ends before it starts: 400 naming both times, nothing changed', async () => {
+    const license = async () => (await api(server, 'GET', '/admin/v1/workspaces/ws-acme', { token: ADMIN_TOKEN })).json.license;
+    const before = await license();
+    for (const [startsAt, expiresAt] of [['2027-01-01T00:00:00Z', '2026-01-01T00:00:00Z'], ['2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z']]) {
+      const res = await api(server, 'PUT', '/admin/v1/workspaces/ws-acme/license', { token: ADMIN_TOKEN, body: { type: 'subscription', plan: 'pro', startsAt, expiresAt } });
+      assert.equal(res.status, 400, res.text);
+      assert.equal(res.json.error.code, 'request.invalid');
+      assert.match(res.json.error.message, /body\.expiresAt .* is not after body\.startsAt/);
+    }
+    assert.deepEqual(await license(), before);
+    const policyBefore = (await api(server, 'GET', '/admin/v1/legacy-policy', { token: ADMIN_TOKEN })).json;
+    const downtimes = [{ start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z' }, { start: '2026-03-02T00:00:00Z', end: '2026-03-01T00:00:00Z' }];
+    const res = await api(server, 'PUT', '/admin/v1/legacy-policy', { token: ADMIN_TOKEN, body: { downtimes, sunsetAt: null } });
+    assert.equal(res.status, 400, res.text);
+    assert.match(res.json.error.message, /body\.downtimes\[1\] ends \(2026-03-01T00:00:00Z\) before it starts/);
+    assert.deepEqual((await api(server, 'GET', '/admin/v1/legacy-policy', { token: ADMIN_TOKEN })).json, policyBefore);
+  });
+
   test('a trial without a plan is accepted (it has every Pro feature)', async () => {
     const res = await api(server, 'PUT', '/admin/v1/workspaces/ws-old/license', { token: ADMIN_TOKEN, body: { type: 'trial' } });
     assert.equal(res.status, 200, res.text);
