@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { renameSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { activateVia, ADMIN_TOKEN, api, fixture, startServer } from '../helpers/server.ts';
+import { holdWriteLock } from '../helpers/sqlite-lock.ts';
 
 // The writer thread against real faults of a running server: its database file deleted or moved away, SIGTERM under load.
 
@@ -91,25 +91,6 @@ test('SIGTERM under activation load: exit 0, every activation answered 200 is st
   const stored = storedIds(s.dataDir);
   assert.deepEqual(answered.filter((jti) => !stored.has(jti)), [], 'every answered activation is stored');
 });
-
-/** A second program that takes the write lock (BEGIN IMMEDIATE) until told to let go. */
-async function holdWriteLock(dataDir: string): Promise<{ release: () => Promise<void> }> {
-  const script = `
-    const { DatabaseSync } = require('node:sqlite');
-    const db = new DatabaseSync(process.argv[1]);
-    db.exec('PRAGMA busy_timeout = 5000; BEGIN IMMEDIATE');
-    db.exec("INSERT INTO settings (key, value) VALUES ('lock-holder', 'x') ON CONFLICT (key) DO UPDATE SET value = 'y'");
-    console.log('locked');
-    process.stdin.on('end', () => { db.exec('ROLLBACK'); db.close(); process.exit(0); });
-    process.stdin.resume();`;
-  const child = spawn(process.execPath, ['-e', script, join(dataDir, 'license.db')], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  await new Promise<void>((done, fail) => {
-    child.stdout.on('data', (d) => String(d).includes('locked') && done());
-    child.once('exit', (code) => fail(new Error(`the lock holder exited ${code}`)));
-  });
-  return { release: async () => { child.stdin.end(); await exited; } };
-}
 
 test('SIGTERM while an activation waits for a lock held by another program: it is answered, and a request that arrives during the shutdown gets 503 in the error shape with Retry-After', async () => {
   const f = fixture();
