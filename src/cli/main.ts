@@ -6,7 +6,7 @@ import { ENV } from '../core/constants.ts';
 import { maskCredential } from '../core/credentials.ts';
 import { defaultTrustedKeysPath } from '../core/paths.ts';
 import { VERSION } from '../core/version.ts';
-import { describeRejection, readCandidates, type Candidate } from '../core/candidates.ts';
+import { describeRejection, readCandidates } from '../core/candidates.ts';
 import { describeNetworkError } from '../core/network-errors.ts';
 import { expiryNotice } from '../core/license-expiry.ts';
 import { authFilePath, clearToken, findToken, saveToken, validateToken } from './auth-file.ts';
@@ -14,8 +14,8 @@ import { CLI_DEFAULTS } from './constants.ts';
 import { dockerRun, MOUNTED_FILES } from './docker-args.ts';
 import { CliError } from './errors.ts';
 import { describeLicense } from './license-info.ts';
-import { decideShow, isFolder, isPermissionDenied, licenseShowPaths, type Rejected } from './license-show.ts';
-import { cacheDir, cachedLicensePath, volumeDir } from './settings.ts';
+import { decideShow, isFolder, licenseShowPaths, type Rejected, type ShowDecision } from './license-show.ts';
+import { cacheDir, volumeDir } from './settings.ts';
 import { prepareVolume, volumeOwner } from './volume.ts';
 import { renderStatus, type HealthJson } from './status.ts';
 
@@ -25,11 +25,10 @@ const HOW_TO_SET = 'Set one with: localstack auth set-token <TOKEN>  (find it at
 
 const trustedKeys = () => env[ENV.trustedKeys] || defaultTrustedKeysPath();
 
-/** The cached license, verified as the entrypoint's offline path verifies it. */
-async function cachedLicense(token: string | undefined): Promise<{ path: string; candidate?: Candidate }> {
-  const path = cachedLicensePath(env);
-  const [candidate] = await readCandidates([path], { keys: trustedKeys(), credential: token, now: new Date() });
-  return { path, candidate };
+/** The freshest cached license that verifies for the token (license.json or its own file), as the entrypoint's offline path verifies it. */
+async function cachedLicense(token: string | undefined, now = new Date()): Promise<{ paths: string[]; decision: ShowDecision }> {
+  const paths = licenseShowPaths(cacheDir(env), token);
+  return { paths, decision: decideShow(await readCandidates(paths, { keys: trustedKeys(), credential: token, now })) };
 }
 
 const cannotReadFix = (path: string, volume: string) =>
@@ -93,13 +92,11 @@ program.command('start')
     const hostUid = process.getuid?.();
     const { owner, dockerUser } = volumeOwner(hostUid, process.getgid?.());
     prepareVolume(volume, owner, hostUid === 0);
-    const cached = await cachedLicense(found.token);
-    if (cached.candidate && 'rejected' in cached.candidate && isPermissionDenied(cached.candidate.rejected)) {
-      process.stderr.write(`Note: ${cannotReadFix(cached.path, volume)}\n`);
-    }
+    const { decision: cached } = await cachedLicense(found.token);
+    if (cached.kind === 'unreadable') process.stderr.write(`Note: ${cannotReadFix(cached.path, volume)}\n`);
     const run = dockerRun({
       env: runEnv, token: found.token, detach: options.detached === true, volume, tty: process.stdin.isTTY === true,
-      license: cached.candidate && 'verified' in cached.candidate ? cached.path : undefined, user: dockerUser,
+      license: cached.kind === 'license' ? cached.candidate.path : undefined, user: dockerUser,
     });
     const { execa } = await import('execa');
     const result = await execa(run.command, run.args, { env: run.env, extendEnv: false, stdio: 'inherit', reject: false });
@@ -146,10 +143,9 @@ program.command('license').description('inspect the cached license')
   .description('verify and describe the cached license of your auth token (workspace, plan, expiry, offline validity left)')
   .action(async () => {
     const token = findToken(env)?.token;
-    const paths = licenseShowPaths(cacheDir(env), token);
-    if (!token) process.stderr.write(`Note: no auth token is configured, so this is ${paths[0]} whichever credential activated it; set yours (localstack auth set-token) to see its own license.\n`);
     const now = new Date();
-    const decision = decideShow(await readCandidates(paths, { keys: trustedKeys(), credential: token, now }));
+    const { paths, decision } = await cachedLicense(token, now);
+    if (!token) process.stderr.write(`Note: no auth token is configured, so this is ${paths[0]} whichever credential activated it; set yours (localstack auth set-token) to see its own license.\n`);
     if (decision.kind === 'none') throw new CliError('license.none', `No cached license at ${paths.join(' or ')}. Run \`localstack start\` once while online to activate one.`);
     if (decision.kind === 'unreadable') throw new CliError('license.unreadable', `The cached license: ${cannotReadFix(decision.path, resolve(volumeDir(env)))}`);
     if (decision.kind === 'unusable') throw unusableError(decision.rejected);

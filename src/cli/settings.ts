@@ -16,7 +16,3 @@ export function volumeDir(env: Env): string {
 export function cacheDir(env: Env): string {
   return join(volumeDir(env), 'cache');
 }
-
-export function cachedLicensePath(env: Env): string {
-  return join(cacheDir(env), 'license.json');
-}

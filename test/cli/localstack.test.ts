@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { credentialBinding, generateLegacyKey, generateToken } from '../../src/core/credentials.ts';
-import { credentialCacheName, serialise } from '../../src/core/cache-file.ts';
+import { cacheFiles, credentialCacheName, serialise } from '../../src/core/cache-file.ts';
 import { baseEnv, start, waitFor, type Started } from '../helpers/entrypoint.ts';
 import { claimsFor, forge, testKey, writeJwks, type TestKey } from '../helpers/keys.ts';
 import { ROOT } from '../helpers/paths.ts';
@@ -199,6 +199,11 @@ describe('localstack start', () => {
     assert.ok(run().includes(`${license}:/etc/localstack/conf.d/license.json:ro`));
     writeFileSync(license, serialise(await forge(key, claimsFor(token, Math.floor(Date.now() / 1000) - 90_000)), 'x', new Date()));
     assert.ok(!run().some((a) => a.includes('/etc/localstack/conf.d')));
+    // Another credential's license.json beside this token's own file (a shared cache folder): its own file is mounted.
+    writeFileSync(license, serialise(await forge(key, claimsFor(generateToken('developer'), Math.floor(Date.now() / 1000) - 60)), 'x', new Date()));
+    const own = cacheFiles(cache, credentialBinding(token))[1];
+    writeFileSync(own, serialise(await forge(key, claimsFor(token, Math.floor(Date.now() / 1000) - 60)), 'x', new Date()));
+    assert.ok(run().includes(`${own}:/etc/localstack/conf.d/license.json:ro`));
   });
 
   test('with no token anywhere it says how to set one and starts nothing', () => {
