@@ -29,6 +29,7 @@ export function storeAnswer(error: StoreError): ApiError {
 
 interface ValidationIssue {
   instancePath: string;
+  keyword?: string;
   message?: string;
   params: { additionalProperty?: string; missingProperty?: string };
 }
@@ -42,20 +43,28 @@ function fieldOf(context: string, issue: ValidationIssue, child?: string): strin
   return `${context}${path}${child ? `.${shownField(child)}` : ''}`;
 }
 
+/** The alternatives of a field that accepts several types (a union reports each branch): "must be integer or null". */
+function alternatives(issues: ValidationIssue[], first: ValidationIssue): string {
+  const types = issues.filter((i) => i.instancePath === first.instancePath && i.keyword === 'type').map((i) => i.message ?? '');
+  if (types.length < 2 || !types.every((m) => m.startsWith('must be '))) return first.message ?? 'is not valid';
+  return `must be ${types.map((m) => m.slice('must be '.length)).join(' or ')}`;
+}
+
 /** A schema failure as one line that names the field: an unknown field is refused, never silently dropped. */
-function validationMessage(context: string, issue: ValidationIssue | undefined, fallback: string): string {
+function validationMessage(context: string, issues: ValidationIssue[], fallback: string): string {
+  const issue = issues[0];
   if (!issue) return `invalid request: ${fallback}`;
   const { additionalProperty, missingProperty } = issue.params;
   if (additionalProperty !== undefined) return `invalid request: ${fieldOf(context, issue, additionalProperty)} is not a known field; remove it or correct its name`;
   if (missingProperty !== undefined) return `invalid request: ${fieldOf(context, issue, missingProperty)} is required`;
-  return `invalid request: ${fieldOf(context, issue)} ${issue.message ?? 'is not valid'}`;
+  return `invalid request: ${fieldOf(context, issue)} ${alternatives(issues, issue)}`;
 }
 
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof StoreError) return storeAnswer(error);
   const e = error as { code?: string; validation?: ValidationIssue[]; validationContext?: string; message?: string; statusCode?: number };
-  if (e.validation) return new ApiError(400, 'request.invalid', validationMessage(e.validationContext ?? 'body', e.validation[0], e.message ?? ''), { cause: error });
+  if (e.validation) return new ApiError(400, 'request.invalid', validationMessage(e.validationContext ?? 'body', e.validation, e.message ?? ''), { cause: error });
   if (e.statusCode === 400 && error instanceof SyntaxError) {
     return new ApiError(400, 'request.malformed_json', 'the request body is not valid JSON', { cause: error });
   }

@@ -29,6 +29,9 @@ describe('a body field of the wrong JSON type is a 400 naming it, and nothing ch
       await refused('PUT', '/admin/v1/workspaces/ws-acme/license', { type: 'subscription', plan: 'pro', seats }, 'body.seats');
     }
     await refused('PUT', '/admin/v1/workspaces/ws-acme/license', { type: 'subscription', plan: 7 }, 'body.plan');
+    // A field that takes several types says so: null (unlimited seats) is one of them.
+    const both = await api(server, 'PUT', '/admin/v1/workspaces/ws-acme/license', { ...T, body: { type: 'subscription', plan: 'pro', seats: '2' } });
+    assert.equal(both.json.error.message, 'invalid request: body.seats must be integer or null');
     assert.deepEqual(await license(), before);
     const ok = await api(server, 'PUT', '/admin/v1/workspaces/ws-acme/license', { ...T, body: { type: 'subscription', plan: 'pro', seats: 3 } });
     assert.equal(ok.status, 200, ok.text);
