@@ -16,7 +16,7 @@ let db, insert;
 function checkFile() {
   const now = statSync(workerData.path, { throwIfNoEntry: false });
   if (!now || now.dev !== workerData.file.dev || now.ino !== workerData.file.ino) {
-    throw Object.assign(new Error('database file was deleted or replaced'), { errcode: 1032, errstr: 'database file was deleted or replaced' });
+    throw Object.assign(new Error('database file was deleted or replaced'), { errcode: workerData.movedErrcode, errstr: 'database file was deleted or replaced' });
   }
 }
 // The connection is kept only once its statement is prepared: an open that failed (a lock, a missing table) is tried again.
@@ -61,8 +61,18 @@ parentPort.on('message', (first) => {
 function stop() { try { db && db.close(); } catch {} parentPort.close(); }
 `;
 
+/** SQLite's extended code for a database file deleted or moved while open; the thread reports its own check with it. */
+export const SQLITE_READONLY_DBMOVED = 1032;
+
+/** Which file a path named when the store opened it: a later stat that differs means it was deleted or replaced. */
+export interface FileIdentity { dev: number; ino: number }
+export function fileIdentity(path: string): FileIdentity {
+  const { dev, ino } = statSync(path);
+  return { dev, ino };
+}
+
 /** What a failed commit carries back from the thread: SQLite's own code and text, for toStoreError. */
-export interface WriteFailure extends Error {
+interface WriteFailure extends Error {
   errcode?: number;
   errstr?: string;
 }
@@ -71,18 +81,17 @@ export interface WriteFailure extends Error {
 export class ActivationWriter {
   private readonly path: string;
   private readonly busyTimeoutMs: number;
-  private readonly file: { dev: number; ino: number };
+  private readonly file: FileIdentity;
   private worker: Worker | undefined;
   private readonly waiting = new Map<number, { resolve: () => void; reject: (error: unknown) => void }>();
   private nextId = 1;
   private stopped: Promise<void> | undefined;
 
-  constructor(path: string, busyTimeoutMs: number) {
+  /** `file`: the file the store opened (the thread commits into that one only); by default the one at `path` now. */
+  constructor(path: string, busyTimeoutMs: number, file: FileIdentity = fileIdentity(path)) {
     this.path = path;
     this.busyTimeoutMs = busyTimeoutMs;
-    // The file the store opened: the thread commits into that one only.
-    const { dev, ino } = statSync(path);
-    this.file = { dev, ino };
+    this.file = file;
   }
 
   write(rows: ActivationRow[]): Promise<void> {
@@ -97,7 +106,7 @@ export class ActivationWriter {
   /** Started on the first write, and again after a thread that died: a crash fails its own batches only. */
   private thread(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(WORKER, { eval: true, workerData: { path: this.path, busyTimeoutMs: this.busyTimeoutMs, file: this.file } });
+    const worker = new Worker(WORKER, { eval: true, workerData: { path: this.path, busyTimeoutMs: this.busyTimeoutMs, file: this.file, movedErrcode: SQLITE_READONLY_DBMOVED } });
     worker.on('message', (answer: { ids: number[]; error?: { message: string; errcode?: number; errstr?: string } }) => {
       const failure = answer.error && Object.assign(new Error(answer.error.message) as WriteFailure, { errcode: answer.error.errcode, errstr: answer.error.errstr });
       for (const id of answer.ids) {

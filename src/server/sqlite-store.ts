@@ -8,7 +8,7 @@ import { StoreError, type StoreErrorCode } from './errors.ts';
 import { migrateSqlite } from './migrations.ts';
 import { ownerFromRow, ownerQueries, type OwnerColumn, type OwnerRow } from './credential-owner-row.ts';
 import { GroupCommit } from './group-commit.ts';
-import { ActivationWriter } from './activation-writer.ts';
+import { ActivationWriter, fileIdentity, SQLITE_READONLY_DBMOVED, type FileIdentity } from './activation-writer.ts';
 import type { ActivationRow, CiTokenRow, CredentialOwner, LicenseRow, MemberFields, MemberRow, Store, StoreReads, StoreTx, WorkspaceRow } from './store.ts';
 
 export const DB_FILE = 'license.db';
@@ -32,8 +32,6 @@ const STORE_CODES: Record<number, [StoreErrorCode, string]> = {
   [SQLITE.NOTADB]: ['store.corrupt', 'the database file is not a SQLite database or its header is damaged'],
 };
 
-// SQLite's extended code for a database file deleted or moved while open (the writer thread reports it too).
-const SQLITE_READONLY_DBMOVED = 1032;
 const MOVED: [StoreErrorCode, string] = ['store.io', 'the database file was deleted or replaced while the server had it open; restore it, then restart the server'];
 
 function sqliteCode(error: unknown): number | undefined {
@@ -218,7 +216,7 @@ export class SqliteStore extends SqliteReads implements Store {
     throw toStoreError(error, dirname(this.path));
   }));
   private readonly activationWriter: ActivationWriter;
-  private readonly file: { dev: number; ino: number };
+  private readonly file: FileIdentity;
 
   /** Opens (creating if needed) the database under dataDir; throws a StoreError naming the cause. */
   static open(dataDir: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -256,9 +254,8 @@ export class SqliteStore extends SqliteReads implements Store {
     this.writer = writer;
     this.checkpointer = checkpointer;
     this.tx = new SqliteTx(writer);
-    const { dev, ino } = statSync(path);
-    this.file = { dev, ino };
-    this.activationWriter = new ActivationWriter(path, STORE_BUSY_BUDGET_MS);
+    this.file = fileIdentity(path);
+    this.activationWriter = new ActivationWriter(path, STORE_BUSY_BUDGET_MS, this.file);
   }
 
   /** The write connection, for tables of other parts of the server (e.g. the console) that create their own schema. */
