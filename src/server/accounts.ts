@@ -172,14 +172,16 @@ export class AccountOps {
     for (const t of [policy.sunsetAt, ...policy.downtimes.flatMap((d) => [d.start, d.end])]) {
       if (t !== null && !isComparableInstant(t)) throw new ApiError(400, 'request.invalid', `${t} is not a time this server can compare`);
     }
-    // A window that ends before it starts would never apply: refused rather than silently ignored.
-    const reversed = policy.downtimes.findIndex((d) => Date.parse(d.end) <= Date.parse(d.start));
+    const reversed = policy.downtimes.findIndex((d) => endsByItsStart(d.start, d.end));
     if (reversed >= 0) {
       throw new ApiError(400, 'request.invalid', `invalid request: body.downtimes[${reversed}] ends (${policy.downtimes[reversed].end}) before it starts (${policy.downtimes[reversed].start}); send a start before the end`);
     }
     await this.tx.setSetting(POLICY_KEY, JSON.stringify(policy));
   }
 }
+
+/** A license or downtime that ends at or before its start would never apply: the API and the seed refuse it rather than store it. */
+export const endsByItsStart = (start: string, end: string) => Date.parse(end) <= Date.parse(start);
 
 /** The schemas check the same; this keeps a value the store cannot hold or the code cannot compare out of every path. */
 function checkLicenseInput(input: LicenseInput): void {
@@ -190,7 +192,7 @@ function checkLicenseInput(input: LicenseInput): void {
   for (const t of [input.startsAt, input.expiresAt]) {
     if (t && !isComparableInstant(t)) throw new ApiError(400, 'request.invalid', `${t} is not a time this server can compare`);
   }
-  if (input.startsAt && input.expiresAt && Date.parse(input.expiresAt) <= Date.parse(input.startsAt)) {
+  if (input.startsAt && input.expiresAt && endsByItsStart(input.startsAt, input.expiresAt)) {
     throw new ApiError(400, 'request.invalid', `invalid request: body.expiresAt (${input.expiresAt}) is not after body.startsAt (${input.startsAt}); such a license would never be active`);
   }
 }

@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { Accounts } from './accounts.ts';
+import { endsByItsStart, type Accounts } from './accounts.ts';
 import { hashCredential } from '../core/credentials.ts';
 import { ApiError, SeedError } from './errors.ts';
 import { addServerFormats, Seed } from './schemas.ts';
@@ -74,12 +74,12 @@ export function checkSeed(data: unknown, path: string): Seed {
       throw new SeedError('seed.invalid', `${path}: workspaces[${i}].members: ${licensed} licensed members but only ${ws.license.seats} seats`);
     }
     const { startsAt, expiresAt } = ws.license ?? {};
-    if (startsAt && expiresAt && Date.parse(expiresAt) <= Date.parse(startsAt)) {
+    if (startsAt && expiresAt && endsByItsStart(startsAt, expiresAt)) {
       throw new SeedError('seed.invalid', `${path}: workspaces[${i}].license.expiresAt: ${expiresAt} is not after startsAt ${startsAt}; such a license would never be active`);
     }
   });
   seed.legacyApiKeys?.downtimes.forEach((d, i) => {
-    if (Date.parse(d.end) <= Date.parse(d.start)) {
+    if (endsByItsStart(d.start, d.end)) {
       throw new SeedError('seed.invalid', `${path}: legacyApiKeys.downtimes[${i}].end: ${d.end} is not after its start ${d.start}; send a start before the end`);
     }
   });
