@@ -7,7 +7,7 @@ import { createServer as createTcpServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { verifyLicenseFile } from '../../src/core/license.ts';
-import { assertNoSecret, baseEnv, cacheDir, cacheWith as cacheHolding, childView, ENTRYPOINT, listen, nowS, run, SHOW_ENV, start, waitFor, type Run, startActivationWorld } from '../helpers/entrypoint.ts';
+import { assertNoSecret, cacheDir, cacheWith as cacheHolding, childView, ENTRYPOINT, listen, nowS, run, SHOW_ENV, start, waitFor, type Run, startActivationWorld, type ActivationWorld } from '../helpers/entrypoint.ts';
 import { connectProxy, switchableRelay } from '../helpers/net.ts';
 import { claimsFor, forge, testKey, writeJwks, type TestKey } from '../helpers/keys.ts';
 import { api, fixture, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
@@ -19,17 +19,15 @@ let trusted: string;
 let key: TestKey;
 /** A port where nothing listens: connections are refused at once. */
 let refused: string;
+let env: ActivationWorld['env'];
 
 before(async () => {
-  ({ server, trusted, key, refused } = await startActivationWorld(f));
+  ({ server, trusted, key, refused, env } = await startActivationWorld(f));
 });
 after(async () => {
   await server.stop();
 });
 
-function env(extra: Record<string, string | undefined> = {}) {
-  return baseEnv({ API_ENDPOINT: `${server.url}/v1`, LICENSE_TRUSTED_KEYS: trusted, LICENSE_CACHE_DIR: cacheDir(), ACTIVATION_TIMEOUT: '5', LOCALSTACK_AUTH_TOKEN: f.admin, ...extra });
-}
 
 const secrets = () => [f.admin, f.member, f.ci, f.legacy];
 const noSecret = (r: Run) => assertNoSecret(r.stdout + r.stderr, secrets());

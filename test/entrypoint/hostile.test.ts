@@ -8,7 +8,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { verifyLicenseFile } from '../../src/core/license.ts';
-import { baseEnv, cacheDir, cacheWith, childView, ENTRYPOINT, listen, nowS, run, SHOW_ENV, start, waitFor, startActivationWorld } from '../helpers/entrypoint.ts';
+import { cacheDir, cacheWith, childView, ENTRYPOINT, listen, nowS, run, SHOW_ENV, start, waitFor, startActivationWorld, type ActivationWorld } from '../helpers/entrypoint.ts';
 import { claimsFor, forge, writeJwks, type TestKey } from '../helpers/keys.ts';
 import { ADMIN_TOKEN, api, fixture, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
 
@@ -17,17 +17,15 @@ let server: RunningServer;
 let trusted: string;
 let key: TestKey;
 let refused: string;
+let env: ActivationWorld['env'];
 
 before(async () => {
-  ({ server, trusted, key, refused } = await startActivationWorld(f));
+  ({ server, trusted, key, refused, env } = await startActivationWorld(f));
 });
 after(async () => {
   await server.stop();
 });
 
-function env(extra: Record<string, string | undefined> = {}) {
-  return baseEnv({ API_ENDPOINT: `${server.url}/v1`, LICENSE_TRUSTED_KEYS: trusted, LICENSE_CACHE_DIR: cacheDir(), ACTIVATION_TIMEOUT: '5', LOCALSTACK_AUTH_TOKEN: f.admin, ...extra });
-}
 
 const ownFile = (dir: string, token: string) => join(dir, `license-${createHash('sha256').update(token).digest('hex').slice(0, 12)}.json`);
 

@@ -115,10 +115,21 @@ export function cacheWith(jws: string, endpoint = 'http://x/v1'): string {
   return dir;
 }
 
+export interface ActivationWorld {
+  server: RunningServer;
+  trusted: string;
+  key: TestKey;
+  refused: string;
+  /** The entrypoint's environment against this server: its keys trusted, a fresh cache folder, the fixture's admin token. */
+  env: (extra?: Record<string, string | undefined>) => Record<string, string>;
+}
+
 /** What the entrypoint's process tests start from: a real server, its keys plus a foreign key trusted, and a refused port. */
-export async function startActivationWorld(f: Fixture): Promise<{ server: RunningServer; trusted: string; key: TestKey; refused: string }> {
+export async function startActivationWorld(f: Fixture): Promise<ActivationWorld> {
   const server = await startServer({ seed: f.seed, args: ['--rate-limit', '0'] });
   const key = await testKey();
   const trusted = writeJwks(tempDir(), [...(await api(server, 'GET', '/.well-known/jwks.json')).json.keys, key.jwk]);
-  return { server, trusted, key, refused: await refusedEndpoint() };
+  const env = (extra: Record<string, string | undefined> = {}) =>
+    baseEnv({ API_ENDPOINT: `${server.url}/v1`, LICENSE_TRUSTED_KEYS: trusted, LICENSE_CACHE_DIR: cacheDir(), ACTIVATION_TIMEOUT: '5', LOCALSTACK_AUTH_TOKEN: f.admin, ...extra });
+  return { server, trusted, key, refused: await refusedEndpoint(), env };
 }
