@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { importJWK } from 'jose';
 import { signLicense } from '../src/core/license.ts';
-import { SigningKeys } from '../src/server/signing-keys.ts';
+import { SigningKeys } from '../src/server/signing/keys.ts';
 import { fixture, startServer, tempDir, type RunningServer } from '../test/helpers/server.ts';
 import { KEY_SECRET, startPostgres } from '../test/helpers/postgres.ts';
 import { ROOT } from '../test/helpers/paths.ts';

@@ -3,17 +3,17 @@ import { accessSync, constants as fsConstants, existsSync, mkdirSync } from 'nod
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CodedError } from '../core/errors.ts';
-import { Accounts } from './accounts.ts';
+import { Accounts } from './accounts/model.ts';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { buildServer, type ServerOptions } from './app.ts';
+import { buildServer, type ServerOptions } from './http/app.ts';
 import { SERVER_DEFAULTS, SERVER_EXIT, SHUTDOWN_GRACE_MS } from './constants.ts';
 import { fileStoreError, SeedError, ServerConfigError, StoreError } from './errors.ts';
-import { importSeed, readSeed } from './seed.ts';
-import { keyFilePermissionWarning, SigningKeys } from './signing-keys.ts';
-import { SqliteStore } from './sqlite-store.ts';
-import { checkDatabaseUrl, openPostgres, postgresStartupError, type PostgresBackend } from './postgres-backend.ts';
-import type { Store } from './store.ts';
+import { importSeed, readSeed } from './accounts/seed.ts';
+import { keyFilePermissionWarning, SigningKeys } from './signing/keys.ts';
+import { SqliteStore } from './storage/sqlite/store.ts';
+import { checkDatabaseUrl, openPostgres, postgresStartupError, type PostgresBackend } from './storage/postgres/backend.ts';
+import type { Store } from './storage/store.ts';
 
 const D = SERVER_DEFAULTS;
 const USAGE = `usage: license-server [--host ${D.host}] [--port ${D.port}] [--data-dir ${D.dataDir}] [--seed FILE] [--rate-limit N (default ${D.rateLimit})] [--issuer URL]

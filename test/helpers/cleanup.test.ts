@@ -28,7 +28,7 @@ const mountsUnder = (dir: string) => (mountPoints() ?? []).filter((m) => m === d
 
 test('test files that start servers, PostgreSQL (as the postgres user), tmpfs mounts and entrypoints leave nothing in TMPDIR', { timeout: 120_000 }, () => {
   const tmp = privateTmp();
-  const files = ['test/cli/localstack.test.ts', 'test/entrypoint/license-store.test.ts', 'test/server/shared-signing-keys.test.ts'];
+  const files = ['test/cli/localstack.test.ts', 'test/entrypoint/license-store.test.ts', 'test/server/signing/shared-keys.test.ts'];
   const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { cwd: ROOT, env: nestedEnv(tmp), encoding: 'utf8', timeout: 110_000 });
   assert.equal(r.status, 0, `the nested run failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-2000)}`);
   assert.match(r.stdout, /^ℹ pass [1-9]/m, 'the files ran');

@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hashCredential, maskCredential } from '../../core/credentials.ts';
-import type { Accounts } from '../accounts.ts';
+import type { Accounts } from '../accounts/model.ts';
 import { ApiError } from '../errors.ts';
-import type { MemberRow, WorkspaceRow } from '../store.ts';
+import type { MemberRow, WorkspaceRow } from '../storage/store.ts';
 import { CONSOLE } from './constants.ts';
 import { Sessions } from './sessions.ts';
 import type { ConsoleStore } from './store.ts';

@@ -1,5 +1,5 @@
-import { CI_MANAGERS, MEMBER_MANAGERS } from '../accounts.ts';
-import type { MemberRow, Role } from '../store.ts';
+import { CI_MANAGERS, MEMBER_MANAGERS } from '../accounts/model.ts';
+import type { MemberRow, Role } from '../storage/store.ts';
 
 /** The account model's rules, not copies of them: who may manage CI tokens and members is decided in accounts.ts. */
 export const canManageCiTokens = (role: Role): boolean => CI_MANAGERS.includes(role);

@@ -1,7 +1,7 @@
-import { AccountOps } from '../accounts.ts';
-import type { PgTx, PostgresStore } from '../postgres-store.ts';
-import type { RateLimit } from '../rate-limit.ts';
-import { SharedRateLimiter } from '../shared-rate-limit.ts';
+import { AccountOps } from '../accounts/model.ts';
+import type { PgTx, PostgresStore } from '../storage/postgres/store.ts';
+import type { RateLimit } from '../http/rate-limit.ts';
+import { SharedRateLimiter } from '../http/shared-rate-limit.ts';
 import type { ConsoleStore, ConsoleWrites, Invitation, Login, Session } from './store.ts';
 
 /** Where the statements run: the pool (committed data) or the client of a transaction that holds the write lock. */

@@ -1,7 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { AccountOps } from '../accounts.ts';
-import { RateLimiter, type RateLimit } from '../rate-limit.ts';
-import type { Store } from '../store.ts';
+import { AccountOps } from '../accounts/model.ts';
+import { RateLimiter, type RateLimit } from '../http/rate-limit.ts';
+import type { Store } from '../storage/store.ts';
 
 /** token_box: the member's developer token sealed with the key its password gives (passwords.ts); null when unknown. */
 export interface Login { member_id: string; email: string; password_hash: string; token_box: string | null; created_at: string }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { canManageCiTokens, canManageMembers, inviteRefusal, roleChangeRefusal } from '../../../src/server/console/permissions.ts';
-import type { MemberRow, Role } from '../../../src/server/store.ts';
+import type { MemberRow, Role } from '../../../src/server/storage/store.ts';
 
 const m = (id: string, role: Role): MemberRow => ({ id, workspace_id: 'ws', email: `${id}@x.test`, role, licensed: 0, token_hash: id, token_mask: 'ls-…', legacy_key_hash: null });
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { consoleStoreFor, type ConsoleStore } from '../../../src/server/console/index.ts';
-import { PostgresStore } from '../../../src/server/postgres-store.ts';
-import { SqliteStore } from '../../../src/server/sqlite-store.ts';
-import type { Store } from '../../../src/server/store.ts';
+import { PostgresStore } from '../../../src/server/storage/postgres/store.ts';
+import { SqliteStore } from '../../../src/server/storage/sqlite/store.ts';
+import type { Store } from '../../../src/server/storage/store.ts';
 import { sharedDatabase } from '../../helpers/postgres.ts';
 import { tempDir } from '../../helpers/server.ts';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { requireAdminToken } from '../../routes/admin-auth.ts';
+import { requireAdminToken } from '../../http/routes/admin-auth.ts';
 import { CONSOLE, hoursFrom } from '../constants.ts';
 import type { Console } from '../context.ts';
 import { newSecret, secretHash } from '../vault.ts';

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ActivationRow } from '../../store.ts';
+import type { ActivationRow } from '../../storage/store.ts';
 import { html, type Console, type SignedIn } from '../context.ts';
 import { failurePage } from '../views/failure-page.ts';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { licenseStatus } from '../../accounts.ts';
+import { licenseStatus } from '../../accounts/model.ts';
 import { CONSOLE } from '../constants.ts';
 import { html, type Console } from '../context.ts';
 import { gettingStartedPage, myLicensePage } from '../views/workspace-pages.ts';

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ROLES } from '../../accounts.ts';
+import { ROLES } from '../../accounts/model.ts';
 import { ApiError } from '../../errors.ts';
-import type { Role } from '../../store.ts';
+import type { Role } from '../../storage/store.ts';
 import { CONSOLE, hoursFrom } from '../constants.ts';
 import { html, type Console, type SignedIn } from '../context.ts';
 import { canManageMembers, inviteRefusal, roleChangeRefusal } from '../permissions.ts';

@@ -1,4 +1,4 @@
-import type { LicenseStatus } from '../../accounts.ts';
+import type { LicenseStatus } from '../../accounts/model.ts';
 import { alert, confirmAction, csrfField, field, secret, snippet } from './components.ts';
 import { daysLeft, day, plural, when } from './format.ts';
 import { html, type Markup } from './html.ts';

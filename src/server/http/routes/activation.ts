@@ -1,0 +1,53 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { hashCredential, parseCredential, type Credential } from '../../../core/credentials.ts';
+import { CredentialError } from '../../../core/errors.ts';
+import type { EffectiveLicense, Principal } from '../../accounts/model.ts';
+import { decideActivation } from '../../accounts/activation.ts';
+import { ApiError } from '../../errors.ts';
+import { ActivateBody, Activated } from '../schemas.ts';
+import { bearer, type RouteContext } from './context.ts';
+
+/** POST /v1/license/activate (section 4): who asks is settled before the body is read. */
+export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
+  const { accounts, keys, limiter, clock } = ctx;
+  const callers = new WeakMap<FastifyRequest, { credential: Credential; principal: Principal; license: EffectiveLicense }>();
+
+  app.addHook('onRequest', async (request) => {
+    const value = bearer(request);
+    if (!value) throw new ApiError(401, 'licensing.credentials.invalid', 'no credentials: send "Authorization: Bearer <auth token>"');
+    let credential: Credential;
+    try {
+      credential = parseCredential(value);
+    } catch (cause) {
+      if (cause instanceof CredentialError) throw new ApiError(400, 'licensing.credentials.format', cause.message, { cause });
+      throw cause;
+    }
+    const hash = hashCredential(value);
+    const wait = await limiter.hit(hash, clock().getTime());
+    if (wait > 0) {
+      throw new ApiError(429, 'licensing.rate_limited', `too many activations with this credential; retry in ${wait} s`, { headers: { 'retry-after': String(wait) } });
+    }
+    const caller = await accounts.identify(credential, hash);
+    if (!caller) throw new ApiError(401, 'licensing.credentials.invalid', 'the credentials are unknown, rotated or deleted');
+    callers.set(request, { credential, ...caller });
+  });
+
+  app.post('/v1/license/activate', { schema: { body: ActivateBody, response: { 200: Activated } } }, async (request) => {
+    const { credential, principal, license: effective } = callers.get(request)!;
+    const now = clock();
+    const body = request.body;
+    const claims = decideActivation({
+      credential, principal, license: effective,
+      policy: principal.kind === 'legacy' ? await accounts.legacyPolicy() : undefined,
+      request: body, issuer: ctx.issuer(), now,
+    });
+    const license = await keys.sign(claims);
+    // Durable before it is answered: the row is committed (group commit) or the client gets 503 and retries.
+    await accounts.store.recordActivation({
+      id: claims.jti, workspace_id: principal.workspace.id, subject: principal.id, at: now.toISOString(), ci: body.ci ? 1 : 0,
+      ci_provider: body.ciProvider ?? null, version: body.version, machine_id: body.machineId ?? null,
+    });
+    return { license };
+  });
+};

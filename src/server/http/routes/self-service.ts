@@ -1,0 +1,53 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { CI_MANAGERS, licenseStatus } from '../../accounts/model.ts';
+import { ApiError } from '../../errors.ts';
+import { CiTokenName, IdParams } from '../schemas.ts';
+import type { MemberRow } from '../../storage/store.ts';
+import { bearer, refuseUnexpectedBody, type RouteContext } from './context.ts';
+
+/** /v1/me and /v1/ci-tokens, by the caller's developer token, checked before any body is read. */
+export const selfServiceRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
+  const { accounts, clock } = ctx;
+  const members = new WeakMap<FastifyRequest, MemberRow>();
+  const me = (request: FastifyRequest) => members.get(request)!;
+
+  app.addHook('onRequest', async (request) => {
+    const value = bearer(request);
+    const principal = value?.startsWith('ls-') ? await accounts.resolve({ kind: 'developer', value }) : undefined;
+    if (!principal || principal.kind !== 'developer') {
+      throw new ApiError(401, 'auth.invalid', 'send your developer auth token as "Authorization: Bearer ls-…"');
+    }
+    members.set(request, principal.member);
+  });
+  app.addHook('preValidation', refuseUnexpectedBody);
+  const ciManager = async (request: FastifyRequest) => {
+    const { role } = me(request);
+    if (!CI_MANAGERS.includes(role)) throw new ApiError(403, 'permission.denied', `role ${role} may not manage CI tokens; ask a workspace admin or owner`);
+  };
+
+  app.get('/v1/me', async (request) => {
+    const member = me(request);
+    const workspace = await accounts.requireWorkspace(member.workspace_id);
+    const lic = await accounts.effectiveLicense(workspace);
+    const covered = lic.implicit || member.licensed === 1;
+    return {
+      email: member.email, role: member.role, workspace: { id: workspace.id, name: workspace.name },
+      license: covered ? { type: lic.type, plan: lic.plan, status: licenseStatus(lic, clock()), expiresAt: lic.expiresAt } : null,
+    };
+  });
+  app.post('/v1/me/auth-token/rotate', async (request) => ({ authToken: await accounts.rotateMemberToken(me(request).id) }));
+
+  app.get('/v1/ci-tokens', { onRequest: ciManager }, async (request) => ({ ciTokens: await accounts.listCiTokens(me(request).workspace_id) }));
+  app.post('/v1/ci-tokens', { onRequest: ciManager, schema: { body: CiTokenName } }, async (request, reply) => {
+    const { ciToken, token } = await accounts.createCiToken(me(request).workspace_id, request.body.name, clock());
+    return reply.code(201).send({ id: ciToken.id, name: ciToken.name, token });
+  });
+  app.post('/v1/ci-tokens/:id/rotate', { onRequest: ciManager, schema: { params: IdParams } }, async (request) => ({
+    token: await accounts.rotateCiToken(me(request).workspace_id, request.params.id),
+  }));
+  app.delete('/v1/ci-tokens/:id', { onRequest: ciManager, schema: { params: IdParams } }, async (request, reply) => {
+    await accounts.deleteCiToken(me(request).workspace_id, request.params.id);
+    return reply.code(204).send();
+  });
+};

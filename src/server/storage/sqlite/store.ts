@@ -1,0 +1,318 @@
+import { statfsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { STORE_BUSY_BUDGET_MS, STORE_RETRY_FIRST_MS, STORE_RETRY_MAX_MS, WAL_CHECKPOINT_INTERVAL_MS, WAL_FALLBACK_CHECKPOINT_PAGES } from '../../constants.ts';
+import { startWalCheckpointer } from './wal-checkpointer.ts';
+import { StoreError, type StoreErrorCode } from '../../errors.ts';
+import { migrateSqlite } from '../migrations.ts';
+import { ownerFromRow, ownerQueries, type OwnerColumn, type OwnerRow } from '../credential-owner-row.ts';
+import { GroupCommit } from '../group-commit.ts';
+import { ActivationWriter, fileIdentity, SQLITE_READONLY_DBMOVED, type FileIdentity } from './activation-writer.ts';
+import type { ActivationRow, CiTokenRow, CredentialOwner, LicenseRow, MemberFields, MemberRow, Store, StoreReads, StoreTx, WorkspaceRow } from '../store.ts';
+
+export const DB_FILE = 'license.db';
+
+
+const OWNER_SQL = ownerQueries('?');
+
+const MEMBER_COLUMNS = new Set(['role', 'licensed', 'token_hash', 'token_mask', 'legacy_key_hash']);
+
+// SQLite's primary result codes (the low byte of an extended code).
+const SQLITE = { BUSY: 5, LOCKED: 6, READONLY: 8, IOERR: 10, CORRUPT: 11, FULL: 13, CANTOPEN: 14, NOTADB: 26 } as const;
+
+const STORE_CODES: Record<number, [StoreErrorCode, string]> = {
+  [SQLITE.BUSY]: ['store.busy', 'the database is locked by another program'],
+  [SQLITE.LOCKED]: ['store.busy', 'the database is locked by another program'],
+  [SQLITE.FULL]: ['store.full', 'the disk holding the database is full'],
+  [SQLITE.READONLY]: ['store.read_only', 'the database is read-only'],
+  [SQLITE.CANTOPEN]: ['store.read_only', 'the database file cannot be opened for writing'],
+  [SQLITE.IOERR]: ['store.io', 'the disk holding the database failed a read or write'],
+  [SQLITE.CORRUPT]: ['store.corrupt', 'the database is damaged'],
+  [SQLITE.NOTADB]: ['store.corrupt', 'the database file is not a SQLite database or its header is damaged'],
+};
+
+const MOVED: [StoreErrorCode, string] = ['store.io', 'the database file was deleted or replaced while the server had it open; restore it, then restart the server'];
+
+function sqliteCode(error: unknown): number | undefined {
+  const errcode = (error as { errcode?: unknown }).errcode;
+  return typeof errcode === 'number' ? errcode & 0xff : undefined;
+}
+
+/** SQLite reports some writes to a full disk (the -shm file) as a plain I/O error; the file system says which it is. */
+function diskIsFull(dir: string | undefined): boolean {
+  try {
+    return dir !== undefined && statfsSync(dir).bavail === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The engine's error as a StoreError that names the real cause; other errors (constraints, bugs) pass unchanged. */
+export function toStoreError(error: unknown, dir?: string): unknown {
+  if (error instanceof StoreError) return error;
+  const code = sqliteCode(error) ?? -1;
+  const known = (error as { errcode?: unknown }).errcode === SQLITE_READONLY_DBMOVED ? MOVED
+    : STORE_CODES[code === SQLITE.IOERR && diskIsFull(dir) ? SQLITE.FULL : code];
+  if (!known) return error;
+  const detail = (error as { errstr?: string }).errstr ?? (error as Error).message;
+  return new StoreError(known[0], `${known[1]} (${detail})`, { cause: error });
+}
+
+const isBusy = (error: unknown) => {
+  const code = sqliteCode(error);
+  return code === SQLITE.BUSY || code === SQLITE.LOCKED;
+};
+
+/** The statements of the account model on one connection. */
+class SqliteReads implements StoreReads {
+  protected readonly conn: DatabaseSync;
+  private readonly stmts = new Map<string, StatementSync>();
+  constructor(conn: DatabaseSync) {
+    this.conn = conn;
+  }
+
+  private stmt(sql: string): StatementSync {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.conn.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Runs one statement; a lock held by another program is waited for asynchronously, never by blocking the event loop. */
+  protected async attempt<T>(fn: () => T): Promise<T> {
+    const deadline = Date.now() + STORE_BUSY_BUDGET_MS;
+    for (let delay = STORE_RETRY_FIRST_MS; ; delay = Math.min(delay * 2, STORE_RETRY_MAX_MS)) {
+      try {
+        return fn();
+      } catch (error) {
+        if (!isBusy(error) || Date.now() + delay > deadline) throw toStoreError(error);
+      }
+      await sleep(delay);
+    }
+  }
+
+  protected get<T>(sql: string, ...params: SQLInputValue[]): Promise<T | undefined> {
+    return this.attempt(() => this.stmt(sql).get(...params) as T | undefined);
+  }
+  protected all<T>(sql: string, ...params: SQLInputValue[]): Promise<T[]> {
+    return this.attempt(() => this.stmt(sql).all(...params) as T[]);
+  }
+  protected run(sql: string, ...params: SQLInputValue[]): Promise<number> {
+    return this.attempt(() => Number(this.stmt(sql).run(...params).changes));
+  }
+
+  async credentialOwner(column: OwnerColumn, hash: string): Promise<CredentialOwner | undefined> {
+    const row = await this.get<OwnerRow>(OWNER_SQL[column], hash);
+    if (!row) return undefined;
+    return ownerFromRow(column, row);
+  }
+  workspace(id: string) { return this.get<WorkspaceRow>('SELECT * FROM workspaces WHERE id = ?', id); }
+  workspaces() { return this.all<WorkspaceRow>('SELECT * FROM workspaces ORDER BY id'); }
+  member(id: string) { return this.get<MemberRow>('SELECT * FROM members WHERE id = ?', id); }
+  memberByEmail(workspaceId: string, email: string) {
+    return this.get<MemberRow>('SELECT * FROM members WHERE workspace_id = ? AND email = ?', workspaceId, email);
+  }
+  memberByTokenHash(hash: string) { return this.get<MemberRow>('SELECT * FROM members WHERE token_hash = ?', hash); }
+  memberByLegacyHash(hash: string) { return this.get<MemberRow>('SELECT * FROM members WHERE legacy_key_hash = ?', hash); }
+  members(workspaceId: string) { return this.all<MemberRow>('SELECT * FROM members WHERE workspace_id = ? ORDER BY email', workspaceId); }
+  async licensedCount(workspaceId: string) {
+    return (await this.get<{ n: number }>('SELECT count(*) AS n FROM members WHERE workspace_id = ? AND licensed = 1', workspaceId))!.n;
+  }
+  ciToken(workspaceId: string, id: string) { return this.get<CiTokenRow>('SELECT * FROM ci_tokens WHERE workspace_id = ? AND id = ?', workspaceId, id); }
+  ciTokenByName(workspaceId: string, name: string) { return this.get<CiTokenRow>('SELECT * FROM ci_tokens WHERE workspace_id = ? AND name = ?', workspaceId, name); }
+  ciTokenByHash(hash: string) { return this.get<CiTokenRow>('SELECT * FROM ci_tokens WHERE token_hash = ?', hash); }
+  ciTokens(workspaceId: string) { return this.all<CiTokenRow>('SELECT * FROM ci_tokens WHERE workspace_id = ? ORDER BY created_at, name', workspaceId); }
+  license(workspaceId: string) { return this.get<LicenseRow>('SELECT * FROM licenses WHERE workspace_id = ?', workspaceId); }
+  activations(workspaceId: string, limit: number) {
+    return this.all<ActivationRow>('SELECT * FROM activations WHERE workspace_id = ? ORDER BY at DESC, id LIMIT ?', workspaceId, limit);
+  }
+  async setting(key: string) { return (await this.get<{ value: string }>('SELECT value FROM settings WHERE key = ?', key))?.value; }
+}
+
+/** The write connection inside BEGIN IMMEDIATE … COMMIT. */
+class SqliteTx extends SqliteReads implements StoreTx {
+  async upsertWorkspace(id: string, name: string, createdAt: string) {
+    await this.run('INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name', id, name, createdAt);
+  }
+  async insertMember(m: MemberRow) {
+    await this.run('INSERT INTO members (id, workspace_id, email, role, licensed, token_hash, token_mask, legacy_key_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      m.id, m.workspace_id, m.email, m.role, m.licensed, m.token_hash, m.token_mask, m.legacy_key_hash);
+  }
+  async updateMember(id: string, fields: MemberFields) {
+    for (const [column, value] of Object.entries(fields)) {
+      // Column names come from the MemberFields type; the set guards against anything else reaching the SQL.
+      if (!MEMBER_COLUMNS.has(column)) throw new Error(`not a member column: ${column}`);
+      await this.run(`UPDATE members SET ${column} = ? WHERE id = ?`, value as SQLInputValue, id);
+    }
+  }
+  async insertCiToken(t: CiTokenRow) {
+    await this.run('INSERT INTO ci_tokens (id, workspace_id, name, token_hash, token_mask, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      t.id, t.workspace_id, t.name, t.token_hash, t.token_mask, t.created_at);
+  }
+  async setCiTokenHash(id: string, hash: string, mask: string) {
+    await this.run('UPDATE ci_tokens SET token_hash = ?, token_mask = ? WHERE id = ?', hash, mask, id);
+  }
+  deleteCiToken(workspaceId: string, id: string) { return this.run('DELETE FROM ci_tokens WHERE workspace_id = ? AND id = ?', workspaceId, id); }
+  async upsertLicense(l: LicenseRow) {
+    await this.run(`INSERT INTO licenses (workspace_id, id, type, plan, seats, starts_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (workspace_id) DO UPDATE SET type = excluded.type, plan = excluded.plan, seats = excluded.seats,
+      starts_at = excluded.starts_at, expires_at = excluded.expires_at`,
+      l.workspace_id, l.id, l.type, l.plan, l.seats, l.starts_at, l.expires_at);
+  }
+  async setSetting(key: string, value: string) {
+    await this.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, value);
+  }
+  /** BEGIN IMMEDIATE, waiting asynchronously (within the budget) while another program holds the write lock. */
+  async begin(deadline: number): Promise<void> {
+    for (let delay = STORE_RETRY_FIRST_MS; ; delay = Math.min(delay * 2, STORE_RETRY_MAX_MS)) {
+      try {
+        this.conn.exec('BEGIN IMMEDIATE');
+        return;
+      } catch (error) {
+        if (!isBusy(error)) throw toStoreError(error);
+        if (Date.now() + delay > deadline) {
+          throw new StoreError('store.busy', `the database has been locked by another program for over ${STORE_BUSY_BUDGET_MS} ms`, { cause: error });
+        }
+      }
+      await sleep(delay);
+    }
+  }
+
+  commit(): void {
+    this.conn.exec('COMMIT');
+  }
+
+  /** After a failed statement or COMMIT SQLite may have rolled back already; a second ROLLBACK would hide the real cause. */
+  rollback(): void {
+    if (!this.conn.isTransaction) return;
+    try {
+      this.conn.exec('ROLLBACK');
+    } catch {
+      // The original error is what the caller reports; the connection is left as SQLite left it.
+    }
+  }
+}
+
+export interface SqliteStoreOptions {
+  /** Run PRAGMA quick_check at open (start-up): damaged pages are found before the first request. */
+  check?: boolean;
+}
+
+/**
+ * The embedded store: one SQLite file in WAL mode, a read connection that sees committed data only and
+ * a write connection whose transactions run one at a time, and a thread that commits activations. WAL with
+ * synchronous=FULL keeps every committed transaction across a crash of the process or of the machine.
+ */
+export class SqliteStore extends SqliteReads implements Store {
+  readonly path: string;
+  private readonly tx: SqliteTx;
+  private readonly writer: DatabaseSync;
+  private queue: Promise<unknown> = Promise.resolve();
+  // One transaction per batch of concurrent activations, committed (fsync) on the writer thread before any is answered.
+  private readonly activationBatch = new GroupCommit<ActivationRow>((rows) => this.activationWriter.write(rows).catch((error: unknown) => {
+    throw toStoreError(error, dirname(this.path));
+  }));
+  private readonly activationWriter: ActivationWriter;
+  private readonly file: FileIdentity;
+
+  /** Opens (creating if needed) the database under dataDir; throws a StoreError naming the cause. */
+  static open(dataDir: string, options: SqliteStoreOptions = {}): SqliteStore {
+    const path = join(dataDir, DB_FILE);
+    let writer: DatabaseSync | undefined;
+    let reader: DatabaseSync | undefined;
+    try {
+      writer = new DatabaseSync(path);
+      // busy_timeout 0: a held lock is waited for by async retries, never by blocking the event loop.
+      writer.exec('PRAGMA busy_timeout = 0; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
+      // The checkpointer thread keeps the WAL short; the writer's own checkpoint (which stalls it) is only a fallback.
+      writer.exec(`PRAGMA wal_autocheckpoint = ${WAL_FALLBACK_CHECKPOINT_PAGES}`);
+      if (options.check) {
+        const rows = writer.prepare('PRAGMA quick_check').all() as { quick_check: string }[];
+        if (rows[0]?.quick_check !== 'ok') {
+          throw new StoreError('store.corrupt', `the database is damaged (quick_check: ${rows.slice(0, 3).map((r) => r.quick_check.replace(/\s+/g, ' ')).join('; ')})`);
+        }
+      }
+      migrateSqlite(writer);
+      reader = new DatabaseSync(path);
+      reader.exec('PRAGMA busy_timeout = 0; PRAGMA foreign_keys = ON;');
+      return new SqliteStore(path, reader, writer, startWalCheckpointer(path, WAL_CHECKPOINT_INTERVAL_MS));
+    } catch (error) {
+      reader?.close();
+      writer?.close();
+      throw toStoreError(error, dataDir);
+    }
+  }
+
+  private readonly checkpointer: { stop: () => Promise<void> };
+
+  private constructor(path: string, reader: DatabaseSync, writer: DatabaseSync, checkpointer: { stop: () => Promise<void> }) {
+    super(reader);
+    this.path = path;
+    this.writer = writer;
+    this.checkpointer = checkpointer;
+    this.tx = new SqliteTx(writer);
+    this.file = fileIdentity(path);
+    this.activationWriter = new ActivationWriter(path, STORE_BUSY_BUDGET_MS, this.file);
+  }
+
+  /** The write connection, for tables of other parts of the server (e.g. the console) that create their own schema. */
+  get db(): DatabaseSync {
+    return this.writer;
+  }
+
+  write<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.exclusive((tx) => fn(tx));
+  }
+
+  private exclusive<T>(fn: (tx: SqliteTx) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + STORE_BUSY_BUDGET_MS;
+    const run = this.queue.then(async () => {
+      this.checkFile();
+      await this.tx.begin(deadline);
+      try {
+        const result = await fn(this.tx);
+        this.tx.commit();
+        return result;
+      } catch (error) {
+        this.tx.rollback();
+        throw toStoreError(error, dirname(this.path));
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** SQLite in WAL mode writes on into a file deleted or replaced under it: nothing is confirmed that a restart cannot find. */
+  private checkFile(): void {
+    const now = statSync(this.path, { throwIfNoEntry: false });
+    if (!now || now.dev !== this.file.dev || now.ino !== this.file.ino) throw new StoreError(MOVED[0], MOVED[1]);
+  }
+
+  recordActivation(row: ActivationRow): Promise<void> {
+    return this.activationBatch.add(row);
+  }
+
+  async hasData(): Promise<boolean> {
+    return (await this.get<{ n: number }>('SELECT (SELECT count(*) FROM workspaces) + (SELECT count(*) FROM activations) AS n'))!.n > 0;
+  }
+
+  private closing: Promise<void> | undefined;
+
+  /** Commits what is pending, then closes; a second call waits for the first. */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    await this.activationBatch.drain();
+    await this.activationWriter.close();
+    await this.queue;
+    await this.checkpointer.stop();
+    this.writer.close();
+    this.conn.close();
+  }
+}
