@@ -1,6 +1,8 @@
 // The store's one interface: the account model and the routes talk to this, never to SQL.
 // Every method is async so that a PostgreSQL backend (issue 11) can implement the same interface.
 
+import type { Sql } from './sql.ts';
+
 export type Role = 'owner' | 'admin' | 'member';
 
 export interface WorkspaceRow { id: string; name: string; created_at: string }
@@ -25,6 +27,8 @@ export type CredentialOwner =
 
 /** Reads. Outside a transaction they see committed data only. */
 export interface StoreReads {
+  /** Portable SQL on this connection or transaction: a new table's statements are written once, for both stores. */
+  readonly sql: Sql;
   /** The hot path of every activation: one read instead of three. */
   credentialOwner(column: 'token_hash' | 'legacy_key_hash' | 'ci_token_hash', hash: string): Promise<CredentialOwner | undefined>;
   workspace(id: string): Promise<WorkspaceRow | undefined>;

@@ -7,6 +7,7 @@ import type { PoolStats } from '../../http/metrics.ts';
 import { migratePostgres } from '../migrations.ts';
 import { ownerFromRow, ownerQueries, type OwnerColumn, type OwnerRow as BaseOwnerRow } from '../credential-owner-row.ts';
 import { GroupCommit } from '../group-commit.ts';
+import { numberedPlaceholders, type Sql } from '../sql.ts';
 import type { ActivationRow, CiTokenRow, CredentialOwner, LicenseRow, MemberFields, MemberRow, Store, StoreReads, StoreTx, WorkspaceRow } from '../store.ts';
 
 /** A signing key as stored: the public JWK, and the private part sealed under the key-encryption key. */
@@ -66,9 +67,15 @@ type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 class PgReads implements StoreReads {
   protected readonly db: Queryable;
   protected readonly kidSeen: KidObservation;
+  readonly sql: Sql;
   constructor(db: Queryable, kidSeen: KidObservation = { seq: 0, started: 0, kid: undefined }) {
     this.db = db;
     this.kidSeen = kidSeen;
+    this.sql = {
+      get: <T,>(text: string, ...p: unknown[]) => this.row(numberedPlaceholders(text), p) as Promise<T | undefined>,
+      all: <T,>(text: string, ...p: unknown[]) => this.rows(numberedPlaceholders(text), p) as Promise<T[]>,
+      run: (text, ...p) => this.run(numberedPlaceholders(text), p),
+    };
   }
 
   // Public so that the console's store (console/postgres-store.ts) runs its statements on the same connection.

@@ -9,6 +9,7 @@ import { migrateSqlite } from '../migrations.ts';
 import { ownerFromRow, ownerQueries, type OwnerColumn, type OwnerRow } from '../credential-owner-row.ts';
 import { GroupCommit } from '../group-commit.ts';
 import { ActivationWriter, fileIdentity, SQLITE_READONLY_DBMOVED, type FileIdentity } from './activation-writer.ts';
+import type { Sql } from '../sql.ts';
 import type { ActivationRow, CiTokenRow, CredentialOwner, LicenseRow, MemberFields, MemberRow, Store, StoreReads, StoreTx, WorkspaceRow } from '../store.ts';
 
 export const DB_FILE = 'license.db';
@@ -68,8 +69,10 @@ const isBusy = (error: unknown) => {
 class SqliteReads implements StoreReads {
   protected readonly conn: DatabaseSync;
   private readonly stmts = new Map<string, StatementSync>();
+  readonly sql: Sql;
   constructor(conn: DatabaseSync) {
     this.conn = conn;
+    this.sql = { get: (text, ...p) => this.get(text, ...p), all: (text, ...p) => this.all(text, ...p), run: (text, ...p) => this.run(text, ...p) };
   }
 
   private stmt(sql: string): StatementSync {
