@@ -8,7 +8,8 @@ import { migratePostgres } from '../migrations.ts';
 import { ownerFromRow, ownerQueries, type OwnerColumn, type OwnerRow as BaseOwnerRow } from '../credential-owner-row.ts';
 import { GroupCommit } from '../group-commit.ts';
 import { numberedPlaceholders, type Sql } from '../sql.ts';
-import type { ActivationRow, CiTokenRow, CredentialOwner, LicenseRow, MemberFields, MemberRow, Store, StoreReads, StoreTx, WorkspaceRow } from '../store.ts';
+import { AccountReads, withAccountWrites } from '../account-statements.ts';
+import type { ActivationRow, CredentialOwner, Store, StoreTx } from '../store.ts';
 
 /** A signing key as stored: the public JWK, and the private part sealed under the key-encryption key. */
 export interface SigningKeyRow { kid: string; public_jwk: string; private_key: string | null; created_at: string; retired_at: string | null; staged_at: string | null }
@@ -20,8 +21,6 @@ type OwnerRow = BaseOwnerRow & { k_current: string | null };
 /** The current signing key id as read by the newest-started credential lookup (seq orders the reads by start). */
 export interface KidObservation { seq: number; started: number; kid: string | undefined }
 const OWNER_SQL = ownerQueries('$1', ', (SELECT kid FROM signing_keys WHERE retired_at IS NULL AND staged_at IS NULL) AS k_current');
-
-const MEMBER_COLUMNS = new Set(['role', 'licensed', 'token_hash', 'token_mask', 'legacy_key_hash']);
 
 // SQLSTATE codes (PostgreSQL appendix A) and what they mean to a client of the license server.
 const SQLSTATE: Record<string, [StoreErrorCode, string]> = {
@@ -64,11 +63,12 @@ export function toPgStoreError(error: unknown): unknown {
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
 /** The statements of the account model, on the pool (committed data) or on a transaction's client. */
-class PgReads implements StoreReads {
+class PgReads extends AccountReads {
   protected readonly db: Queryable;
   protected readonly kidSeen: KidObservation;
   readonly sql: Sql;
   constructor(db: Queryable, kidSeen: KidObservation = { seq: 0, started: 0, kid: undefined }) {
+    super();
     this.db = db;
     this.kidSeen = kidSeen;
     this.sql = {
@@ -106,27 +106,6 @@ class PgReads implements StoreReads {
     if (seq > this.kidSeen.seq) Object.assign(this.kidSeen, { seq, kid: row.k_current ?? undefined });
     return ownerFromRow(column, row);
   }
-  workspace(id: string) { return this.row<WorkspaceRow>('SELECT * FROM workspaces WHERE id = $1', [id]); }
-  workspaces() { return this.rows<WorkspaceRow>('SELECT * FROM workspaces ORDER BY id'); }
-  member(id: string) { return this.row<MemberRow>('SELECT * FROM members WHERE id = $1', [id]); }
-  memberByEmail(workspaceId: string, email: string) {
-    return this.row<MemberRow>('SELECT * FROM members WHERE workspace_id = $1 AND email = $2', [workspaceId, email]);
-  }
-  memberByTokenHash(hash: string) { return this.row<MemberRow>('SELECT * FROM members WHERE token_hash = $1', [hash]); }
-  memberByLegacyHash(hash: string) { return this.row<MemberRow>('SELECT * FROM members WHERE legacy_key_hash = $1', [hash]); }
-  members(workspaceId: string) { return this.rows<MemberRow>('SELECT * FROM members WHERE workspace_id = $1 ORDER BY email', [workspaceId]); }
-  async licensedCount(workspaceId: string) {
-    return (await this.row<{ n: number }>('SELECT count(*)::int AS n FROM members WHERE workspace_id = $1 AND licensed = 1', [workspaceId]))!.n;
-  }
-  ciToken(workspaceId: string, id: string) { return this.row<CiTokenRow>('SELECT * FROM ci_tokens WHERE workspace_id = $1 AND id = $2', [workspaceId, id]); }
-  ciTokenByName(workspaceId: string, name: string) { return this.row<CiTokenRow>('SELECT * FROM ci_tokens WHERE workspace_id = $1 AND name = $2', [workspaceId, name]); }
-  ciTokenByHash(hash: string) { return this.row<CiTokenRow>('SELECT * FROM ci_tokens WHERE token_hash = $1', [hash]); }
-  ciTokens(workspaceId: string) { return this.rows<CiTokenRow>('SELECT * FROM ci_tokens WHERE workspace_id = $1 ORDER BY created_at, name', [workspaceId]); }
-  license(workspaceId: string) { return this.row<LicenseRow>('SELECT * FROM licenses WHERE workspace_id = $1', [workspaceId]); }
-  activations(workspaceId: string, limit: number) {
-    return this.rows<ActivationRow>('SELECT * FROM activations WHERE workspace_id = $1 ORDER BY at DESC, id LIMIT $2', [workspaceId, limit]);
-  }
-  async setting(key: string) { return (await this.row<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key]))?.value; }
 
   /** The signing key in use, by its id: read before every signature, so a rotation on any replica is seen at once. */
   async currentKid(): Promise<string | undefined> {
@@ -152,38 +131,7 @@ function statementName(text: string): string {
 }
 
 /** A transaction's client, after BEGIN and the write lock. */
-class PgTx extends PgReads implements StoreTx {
-  async upsertWorkspace(id: string, name: string, createdAt: string) {
-    await this.run('INSERT INTO workspaces (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET name = excluded.name', [id, name, createdAt]);
-  }
-  async insertMember(m: MemberRow) {
-    await this.run('INSERT INTO members (id, workspace_id, email, role, licensed, token_hash, token_mask, legacy_key_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-      [m.id, m.workspace_id, m.email, m.role, m.licensed, m.token_hash, m.token_mask, m.legacy_key_hash]);
-  }
-  async updateMember(id: string, fields: MemberFields) {
-    for (const [column, value] of Object.entries(fields)) {
-      // Column names come from the MemberFields type; the set guards against anything else reaching the SQL.
-      if (!MEMBER_COLUMNS.has(column)) throw new Error(`not a member column: ${column}`);
-      await this.run(`UPDATE members SET ${column} = $1 WHERE id = $2`, [value, id]);
-    }
-  }
-  async insertCiToken(t: CiTokenRow) {
-    await this.run('INSERT INTO ci_tokens (id, workspace_id, name, token_hash, token_mask, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
-      [t.id, t.workspace_id, t.name, t.token_hash, t.token_mask, t.created_at]);
-  }
-  async setCiTokenHash(id: string, hash: string, mask: string) {
-    await this.run('UPDATE ci_tokens SET token_hash = $1, token_mask = $2 WHERE id = $3', [hash, mask, id]);
-  }
-  deleteCiToken(workspaceId: string, id: string) { return this.run('DELETE FROM ci_tokens WHERE workspace_id = $1 AND id = $2', [workspaceId, id]); }
-  async upsertLicense(l: LicenseRow) {
-    await this.run(`INSERT INTO licenses (workspace_id, id, type, plan, seats, starts_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-      ON CONFLICT (workspace_id) DO UPDATE SET type = excluded.type, plan = excluded.plan, seats = excluded.seats,
-      starts_at = excluded.starts_at, expires_at = excluded.expires_at`,
-      [l.workspace_id, l.id, l.type, l.plan, l.seats, l.starts_at, l.expires_at]);
-  }
-  async setSetting(key: string, value: string) {
-    await this.run('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
-  }
+class PgTx extends withAccountWrites(PgReads) {
   async insertSigningKey(k: SigningKeyRow) {
     await this.run('INSERT INTO signing_keys (kid, public_jwk, private_key, created_at, retired_at, staged_at) VALUES ($1, $2, $3, $4, $5, $6)',
       [k.kid, k.public_jwk, k.private_key, k.created_at, k.retired_at, k.staged_at]);

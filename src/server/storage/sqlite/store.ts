@@ -10,14 +10,13 @@ import { ownerFromRow, ownerQueries, type OwnerColumn, type OwnerRow } from '../
 import { GroupCommit } from '../group-commit.ts';
 import { ActivationWriter, fileIdentity, SQLITE_READONLY_DBMOVED, type FileIdentity } from './activation-writer.ts';
 import type { Sql } from '../sql.ts';
-import type { ActivationRow, CiTokenRow, CredentialOwner, LicenseRow, MemberFields, MemberRow, Store, StoreReads, StoreTx, WorkspaceRow } from '../store.ts';
+import { AccountReads, withAccountWrites } from '../account-statements.ts';
+import type { ActivationRow, CredentialOwner, Store, StoreTx } from '../store.ts';
 
 export const DB_FILE = 'license.db';
 
 
 const OWNER_SQL = ownerQueries('?');
-
-const MEMBER_COLUMNS = new Set(['role', 'licensed', 'token_hash', 'token_mask', 'legacy_key_hash']);
 
 // SQLite's primary result codes (the low byte of an extended code).
 const SQLITE = { BUSY: 5, LOCKED: 6, READONLY: 8, IOERR: 10, CORRUPT: 11, FULL: 13, CANTOPEN: 14, NOTADB: 26 } as const;
@@ -66,11 +65,12 @@ const isBusy = (error: unknown) => {
 };
 
 /** The statements of the account model on one connection. */
-class SqliteReads implements StoreReads {
+class SqliteReads extends AccountReads {
   protected readonly conn: DatabaseSync;
   private readonly stmts = new Map<string, StatementSync>();
   readonly sql: Sql;
   constructor(conn: DatabaseSync) {
+    super();
     this.conn = conn;
     this.sql = { get: (text, ...p) => this.get(text, ...p), all: (text, ...p) => this.all(text, ...p), run: (text, ...p) => this.run(text, ...p) };
   }
@@ -112,62 +112,10 @@ class SqliteReads implements StoreReads {
     if (!row) return undefined;
     return ownerFromRow(column, row);
   }
-  workspace(id: string) { return this.get<WorkspaceRow>('SELECT * FROM workspaces WHERE id = ?', id); }
-  workspaces() { return this.all<WorkspaceRow>('SELECT * FROM workspaces ORDER BY id'); }
-  member(id: string) { return this.get<MemberRow>('SELECT * FROM members WHERE id = ?', id); }
-  memberByEmail(workspaceId: string, email: string) {
-    return this.get<MemberRow>('SELECT * FROM members WHERE workspace_id = ? AND email = ?', workspaceId, email);
-  }
-  memberByTokenHash(hash: string) { return this.get<MemberRow>('SELECT * FROM members WHERE token_hash = ?', hash); }
-  memberByLegacyHash(hash: string) { return this.get<MemberRow>('SELECT * FROM members WHERE legacy_key_hash = ?', hash); }
-  members(workspaceId: string) { return this.all<MemberRow>('SELECT * FROM members WHERE workspace_id = ? ORDER BY email', workspaceId); }
-  async licensedCount(workspaceId: string) {
-    return (await this.get<{ n: number }>('SELECT count(*) AS n FROM members WHERE workspace_id = ? AND licensed = 1', workspaceId))!.n;
-  }
-  ciToken(workspaceId: string, id: string) { return this.get<CiTokenRow>('SELECT * FROM ci_tokens WHERE workspace_id = ? AND id = ?', workspaceId, id); }
-  ciTokenByName(workspaceId: string, name: string) { return this.get<CiTokenRow>('SELECT * FROM ci_tokens WHERE workspace_id = ? AND name = ?', workspaceId, name); }
-  ciTokenByHash(hash: string) { return this.get<CiTokenRow>('SELECT * FROM ci_tokens WHERE token_hash = ?', hash); }
-  ciTokens(workspaceId: string) { return this.all<CiTokenRow>('SELECT * FROM ci_tokens WHERE workspace_id = ? ORDER BY created_at, name', workspaceId); }
-  license(workspaceId: string) { return this.get<LicenseRow>('SELECT * FROM licenses WHERE workspace_id = ?', workspaceId); }
-  activations(workspaceId: string, limit: number) {
-    return this.all<ActivationRow>('SELECT * FROM activations WHERE workspace_id = ? ORDER BY at DESC, id LIMIT ?', workspaceId, limit);
-  }
-  async setting(key: string) { return (await this.get<{ value: string }>('SELECT value FROM settings WHERE key = ?', key))?.value; }
 }
 
 /** The write connection inside BEGIN IMMEDIATE … COMMIT. */
-class SqliteTx extends SqliteReads implements StoreTx {
-  async upsertWorkspace(id: string, name: string, createdAt: string) {
-    await this.run('INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name', id, name, createdAt);
-  }
-  async insertMember(m: MemberRow) {
-    await this.run('INSERT INTO members (id, workspace_id, email, role, licensed, token_hash, token_mask, legacy_key_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      m.id, m.workspace_id, m.email, m.role, m.licensed, m.token_hash, m.token_mask, m.legacy_key_hash);
-  }
-  async updateMember(id: string, fields: MemberFields) {
-    for (const [column, value] of Object.entries(fields)) {
-      // Column names come from the MemberFields type; the set guards against anything else reaching the SQL.
-      if (!MEMBER_COLUMNS.has(column)) throw new Error(`not a member column: ${column}`);
-      await this.run(`UPDATE members SET ${column} = ? WHERE id = ?`, value as SQLInputValue, id);
-    }
-  }
-  async insertCiToken(t: CiTokenRow) {
-    await this.run('INSERT INTO ci_tokens (id, workspace_id, name, token_hash, token_mask, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      t.id, t.workspace_id, t.name, t.token_hash, t.token_mask, t.created_at);
-  }
-  async setCiTokenHash(id: string, hash: string, mask: string) {
-    await this.run('UPDATE ci_tokens SET token_hash = ?, token_mask = ? WHERE id = ?', hash, mask, id);
-  }
-  deleteCiToken(workspaceId: string, id: string) { return this.run('DELETE FROM ci_tokens WHERE workspace_id = ? AND id = ?', workspaceId, id); }
-  async upsertLicense(l: LicenseRow) {
-    await this.run(`INSERT INTO licenses (workspace_id, id, type, plan, seats, starts_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (workspace_id) DO UPDATE SET type = excluded.type, plan = excluded.plan, seats = excluded.seats,
-      starts_at = excluded.starts_at, expires_at = excluded.expires_at`,
-      l.workspace_id, l.id, l.type, l.plan, l.seats, l.starts_at, l.expires_at);
-  }
-  async setSetting(key: string, value: string) {
-    await this.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, value);
-  }
+class SqliteTx extends withAccountWrites(SqliteReads) {
   /** BEGIN IMMEDIATE, waiting asynchronously (within the budget) while another program holds the write lock. */
   async begin(deadline: number): Promise<void> {
     for (let delay = STORE_RETRY_FIRST_MS; ; delay = Math.min(delay * 2, STORE_RETRY_MAX_MS)) {
