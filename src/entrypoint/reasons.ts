@@ -18,7 +18,7 @@ const TEXT: Record<string, (detail: string, cause: string) => string> = {
   'credentials.conflict': (d) => `Conflicting credentials: ${d}. Keep exactly one of them (${ENV.authToken} is preferred).`,
   'credentials.file_unreadable': (d) => `The credentials file cannot be used: ${d}. Mount the secret there, readable by this user, or unset the _FILE variable.`,
   'credentials.leaked': (_d, c) =>
-    `${c}. Get a new one at ${TOKEN_PAGE} (rotate your auth token there; a workspace admin creates a new CI token), set it in ${ENV.authToken}, and remove the old value from where it was found and from that repository's history.`,
+    `${c}. Set ${ENV.authToken} to the new value from ${TOKEN_PAGE} (rotate your auth token there; a workspace admin creates a new CI token), and remove the old value from where it was found and from that repository's history.`,
   'credentials.ci_token_required': (_d, c) =>
     `${c}. Use a CI auth token (lsci-…) in ${ENV.authToken}; workspace admins create them at ${TOKEN_PAGE}.`,
   'license.not_found': (_d, c) => `${c}. Ask a workspace admin to assign you a license on the Users & Licenses page (${MEMBERS_PAGE}).`,

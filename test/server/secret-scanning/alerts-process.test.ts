@@ -59,7 +59,7 @@ test('a leaked developer token: the entrypoint exits 55 with the credentials.lea
   assert.equal(refused.code, 55, refused.stderr);
   assert.match(refused.stderr, /License activation failed!/);
   assert.match(refused.stderr, /Reason: This auth token \(ls-.{4}…\) was found in public at github\.com\/acme\/app\/blob\/0123abc\/config\/\.env\.production on \d{4}-\d{2}-\d{2} and has been revoked/);
-  assert.match(refused.stderr, /Get a new one at https:\/\/app\.localstack\.cloud\/workspace\/auth-tokens/);
+  assert.match(refused.stderr, /Set LOCALSTACK_AUTH_TOKEN to the new value from https:\/\/app\.localstack\.cloud\/workspace\/auth-tokens/);
   assert.ok(!refused.stderr.includes('plain=1'), 'no query of the URL');
   assertNoSecret(refused.stdout + refused.stderr, [f.member]);
   const json = await entrypoint(f.member, { LOG_FORMAT: 'json' });
