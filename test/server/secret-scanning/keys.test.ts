@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -63,9 +63,9 @@ test('with no key ever loaded, an alert is 503 with Retry-After, and the next tr
 });
 
 test('the key document: non-P-256 and malformed entries are left out; none left is an error', () => {
-  const pem = (type: 'rsa' | 'ec', options: object) => generateKeyPairSync(type as 'ec', options as never).publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  const rsa = pem('rsa', { modulusLength: 2048 });
-  const p384 = pem('ec', { namedCurve: 'secp384r1' });
+  const pem = (key: KeyObject) => key.export({ type: 'spki', format: 'pem' }).toString();
+  const rsa = pem(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey);
+  const p384 = pem(generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey);
   const doc = JSON.stringify({ public_keys: [{ key_identifier: 'ok', key: first.publicPem }, { key_identifier: 'rsa', key: rsa }, { key_identifier: 'p384', key: p384 }, { key_identifier: 'junk', key: 'nope' }, { key: first.publicPem }] });
   assert.deepEqual([...parseKeyDocument(doc).keys()], ['ok']);
   assert.throws(() => parseKeyDocument('{"public_keys": [{"key_identifier": "x", "key": "nope"}]}'), /lists no ECDSA P-256 public key/);
