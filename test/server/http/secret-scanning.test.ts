@@ -145,6 +145,20 @@ test('malformed alerts, correctly signed, are refused with one clear line and ch
   assert.deepEqual((await admin(server, 'GET', '/secret-scanning/alerts')).json.alerts, []);
 });
 
+test('a charset parameter on the content type is accepted; an empty signed body is a 401 (no signature fits it) or 400', async () => {
+  const f = fixture();
+  const server = await appWithScanner('sqlite', f.seed);
+  const body = JSON.stringify([match(f.member)]);
+  const res = await post(server, body, { ...signedHeaders(body, github), 'content-type': 'application/json; charset=utf-8' });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.json[0].label, 'true_positive');
+  const empty = await post(server, '', signedHeaders(body, github));
+  assert.equal(empty.status, 401);
+  const signedEmpty = await post(server, '', signedHeaders('', github));
+  assert.equal(signedEmpty.status, 400);
+  assert.equal(signedEmpty.json.error.code, 'request.malformed_json');
+});
+
 test('the same token twice in one alert is revoked once; both entries are true positives', async () => {
   const f = fixture();
   const server = await appWithScanner('sqlite', f.seed);
@@ -153,4 +167,19 @@ test('the same token twice in one alert is revoked once; both entries are true p
   assert.deepEqual(res.json.map((l: { label: string }) => l.label), ['true_positive', 'true_positive']);
   const refused = await activateVia(server, f.member);
   assert.match(refused.json.error.message, /github\.com\/acme\/app\/blob\/main\/\.env/, 'the first place found is kept');
+});
+
+test('a flood from one address is 429 with Retry-After once over the per-minute bound, before any signature work', async () => {
+  const f = fixture();
+  const server = await appWithScanner('sqlite', f.seed);
+  const body = JSON.stringify([match(f.member)]);
+  const forged = signedHeaders(body, stranger);
+  const statuses: number[] = [];
+  for (let i = 0; i < SECRET_SCANNING.alertsPerMinute; i++) statuses.push((await post(server, body, forged)).status);
+  assert.deepEqual(new Set(statuses), new Set([401]));
+  const over = await post(server, body, signedHeaders(body, github));
+  assert.equal(over.status, 429);
+  assert.equal(over.json.error.code, 'secret_scanning.rate_limited');
+  assert.match(over.headers.get('retry-after') ?? '', /^\d+$/);
+  assert.equal((await activateVia(server, f.member)).status, 200, 'the refused alert changed nothing');
 });
