@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ENV } from '../core/constants.ts';
 import { maskCredential } from '../core/credentials.ts';
+import { outsideText } from '../core/redact.ts';
 import { defaultTrustedKeysPath } from '../core/paths.ts';
 import { VERSION } from '../core/version.ts';
 import { describeRejection, readCandidates } from '../core/candidates.ts';
@@ -70,6 +71,41 @@ auth.command('clear-token')
   .action(() => {
     out(clearToken(env) ? `Token removed from ${authFilePath(env)}` : `No token was stored in ${authFilePath(env)}`);
     if (env[ENV.authToken]) out(`Note: ${ENV.authToken} is still set in this shell's environment.`);
+  });
+
+auth.command('scan')
+  .description('find auth tokens (ls-…, lsci-…) whose checksum matches in files; exit 1 when one is found (for a pre-commit hook)')
+  .argument('[paths...]', 'files or folders to scan (default: the current folder; .git and node_modules are skipped)')
+  .option('--git-history', 'also scan every version of every file in the history of the git repository at the first path')
+  .action(async (paths: string[], options: { gitHistory?: boolean }) => {
+    const { scanPaths, scanGitHistory } = await import('./scan.ts');
+    const cwd = process.cwd();
+    const targets = (paths.length > 0 ? paths : ['.']).map((p) => resolve(cwd, p));
+    const report = (f: { where: string; line: number; masked: string; kind: string }) =>
+      out(`${f.where}:${f.line}: ${f.masked} (${f.kind === 'ci' ? 'CI auth token' : 'auth token'})`);
+    const warn = (line: string) => process.stderr.write(`Warning: ${line}\n`);
+    let files;
+    try {
+      files = await scanPaths(targets, cwd, report, warn);
+    } catch (error) {
+      throw new CliError('scan.path', `cannot scan ${outsideText((error as NodeJS.ErrnoException).path ?? '', [], 300)} (${(error as NodeJS.ErrnoException).code}); give existing files or folders`);
+    }
+    let history = { findings: 0, files: 0 };
+    if (options.gitHistory) {
+      try {
+        history = await scanGitHistory(targets[0]!, report);
+      } catch (error) {
+        throw new CliError('scan.git', `${(error as Error).message}; --git-history needs a git repository at ${outsideText(targets[0], [], 300)}`);
+      }
+    }
+    const found = files.findings + history.findings;
+    const scanned = `${files.files} file${files.files === 1 ? '' : 's'}${options.gitHistory ? ` and ${history.files} blob${history.files === 1 ? '' : 's'} of the git history` : ''}`;
+    if (found === 0) {
+      process.stderr.write(`No auth token found in ${scanned}.\n`);
+      return;
+    }
+    process.stderr.write(`${found} auth token${found === 1 ? '' : 's'} found in ${scanned}. Rotate ${found === 1 ? 'it' : 'them'} at https://app.localstack.cloud/workspace/auth-tokens, then remove ${found === 1 ? 'it' : 'them'} from the files (and the history).\n`);
+    process.exitCode = 1;
   });
 
 program.command('start')

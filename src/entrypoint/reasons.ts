@@ -17,6 +17,8 @@ const TEXT: Record<string, (detail: string, cause: string) => string> = {
   'credentials.malformed': (d) => `The credentials are malformed: ${d}. Copy the auth token again from ${TOKEN_PAGE}.`,
   'credentials.conflict': (d) => `Conflicting credentials: ${d}. Keep exactly one of them (${ENV.authToken} is preferred).`,
   'credentials.file_unreadable': (d) => `The credentials file cannot be used: ${d}. Mount the secret there, readable by this user, or unset the _FILE variable.`,
+  'credentials.leaked': (_d, c) =>
+    `${c}. Set ${ENV.authToken} to the new value from ${TOKEN_PAGE} (rotate your auth token there; a workspace admin creates a new CI token), and remove the old value from where it was found and from that repository's history.`,
   'credentials.ci_token_required': (_d, c) =>
     `${c}. Use a CI auth token (lsci-…) in ${ENV.authToken}; workspace admins create them at ${TOKEN_PAGE}.`,
   'license.not_found': (_d, c) => `${c}. Ask a workspace admin to assign you a license on the Users & Licenses page (${MEMBERS_PAGE}).`,
@@ -44,6 +46,7 @@ const TEXT: Record<string, (detail: string, cause: string) => string> = {
 export const SERVER_CODES: Record<string, string> = {
   'licensing.credentials.format': 'credentials.malformed',
   'licensing.credentials.invalid': 'credentials.invalid',
+  'licensing.credentials.leaked': 'credentials.leaked',
   'licensing.credentials.ci_token_required': 'credentials.ci_token_required',
   'licensing.license.not_found': 'license.not_found',
   'licensing.license.expired': 'license.expired',

@@ -53,3 +53,21 @@ export const ACTIVATIONS_LISTED = 100;
 
 /** Start-up exit codes (sysexits): bad arguments, bad data, a service unavailable, a folder that cannot be written. */
 export const SERVER_EXIT = { usage: 64, data: 65, unavailable: 69, cannotWrite: 73, internal: 70 } as const;
+
+/** Secret scanning alerts (issue 19): GitHub's partner programme sends batches; these bound one alert and its sender. */
+export const SECRET_SCANNING = {
+  /** Largest alert body; GitHub sends small batches. */
+  bodyBytes: 64 * 1024,
+  tokensPerAlert: 100,
+  /** Alerts per client address per minute, counted before the signature is checked. */
+  alertsPerMinute: 120,
+  /** GitHub's key URL allows 60 unauthenticated reads an hour: one refresh a minute at most, whatever ids arrive. */
+  keysRefreshMinMs: 60_000,
+  keysFetchTimeoutMs: 5_000,
+  keysDocumentBytes: 256 * 1024,
+  /** The place a token was found, as stored and shown: host and path, bounded. */
+  whereChars: 120,
+  /** Alerts listed by the admin API; leak events shown per console section. */
+  alertsListed: 100,
+  eventsShown: 20,
+} as const;

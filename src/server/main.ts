@@ -11,17 +11,19 @@ import { SERVER_DEFAULTS, SERVER_EXIT, SHUTDOWN_GRACE_MS } from './constants.ts'
 import { fileStoreError, SeedError, ServerConfigError, StoreError } from './errors.ts';
 import { importSeed, readSeed } from './accounts/seed.ts';
 import { keyFilePermissionWarning, SigningKeys } from './signing/keys.ts';
+import { keyLoader, ScannerKeys } from './secret-scanning/keys.ts';
 import { SqliteStore } from './storage/sqlite/store.ts';
 import { checkDatabaseUrl, openPostgres, postgresStartupError, type PostgresBackend } from './storage/postgres/backend.ts';
 import type { Store } from './storage/store.ts';
 
 const D = SERVER_DEFAULTS;
 const USAGE = `usage: license-server [--host ${D.host}] [--port ${D.port}] [--data-dir ${D.dataDir}] [--seed FILE] [--rate-limit N (default ${D.rateLimit})] [--issuer URL]
-                      [--database postgres://USER@HOST:PORT/DB]
+                      [--database postgres://USER@HOST:PORT/DB] [--secret-scanning-keys FILE_OR_HTTPS_URL]
 
 Environment: ADMIN_TOKEN enables the admin API under /admin/v1. DATABASE_URL is --database's default.
 With --database, LICENSE_SERVER_KEY_SECRET (or LICENSE_SERVER_KEY_SECRET_FILE) encrypts the shared signing keys.
-LOG_LEVEL=info turns on the JSON access log on stdout.`;
+LOG_LEVEL=info turns on the JSON access log on stdout.
+--secret-scanning-keys (or SECRET_SCANNING_KEYS) turns on POST /v1/secret-scanning/alerts, verified with that key document.`;
 
 const usageError = (message: string) => new ServerConfigError('server.usage', message, SERVER_EXIT.usage);
 
@@ -36,6 +38,7 @@ function parse(argv: string[]) {
       'rate-limit': { type: 'string', default: String(D.rateLimit) },
       issuer: { type: 'string' },
       database: { type: 'string' },
+      'secret-scanning-keys': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -45,7 +48,8 @@ function parse(argv: string[]) {
   const rateLimit = Number(values['rate-limit']);
   if (!/^\d+$/.test(values['rate-limit']) || !Number.isSafeInteger(rateLimit)) throw usageError(`--rate-limit must be a whole number ≥ 0, not ${values['rate-limit']}`);
   const database = values.database ?? (process.env.DATABASE_URL || undefined);
-  return { ...values, port, rateLimit, dataDir: resolve(values['data-dir']), database: database && checkDatabaseUrl(database) };
+  const scanningKeys = values['secret-scanning-keys'] ?? (process.env.SECRET_SCANNING_KEYS || undefined);
+  return { ...values, port, rateLimit, dataDir: resolve(values['data-dir']), database: database && checkDatabaseUrl(database), scanningKeys };
 }
 
 /** A test-only clock: LICENSE_SERVER_NOW sets the starting instant, time then runs on from it. */
@@ -121,6 +125,10 @@ async function main(): Promise<number> {
     return 0;
   }
   const clock = clockFrom(process.env);
+  // A bad key file stops the start now; a URL is fetched at the first alert, so GitHub's availability never blocks a start.
+  const scannerKeys = args.scanningKeys
+    ? new ScannerKeys({ ...keyLoader(args.scanningKeys), nowMs: () => Date.now(), warn: (line) => console.error(line) })
+    : undefined;
   // The seed is read and checked before anything in the data folder is touched.
   const seed = args.seed ? readSeed(args.seed) : undefined;
   let store: Store;
@@ -155,7 +163,7 @@ async function main(): Promise<number> {
     });
     if (seed) await importSeed(accounts, seed, clock()).catch((error: unknown) => { throw failedAtStart(error); });
     const options: ServerOptions = {
-      accounts, keys: keys!, rateLimit: args.rateLimit, adminToken: process.env.ADMIN_TOKEN || undefined, issuer: args.issuer ?? '', clock,
+      accounts, keys: keys!, rateLimit: args.rateLimit, adminToken: process.env.ADMIN_TOKEN || undefined, issuer: args.issuer ?? '', clock, scannerKeys,
       ...accessLog(process.env.LOG_LEVEL),
       ...(shared && { limiter: shared.limiter, ping: () => shared.store.ping(), poolStats: () => shared.store.poolStats() }),
     };

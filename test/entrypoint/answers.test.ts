@@ -12,6 +12,7 @@ test('section 4: each answer maps to its reaction', () => {
   const definitive: [number, string, string][] = [
     [400, 'licensing.credentials.format', 'credentials.malformed'],
     [401, 'licensing.credentials.invalid', 'credentials.invalid'],
+    [401, 'licensing.credentials.leaked', 'credentials.leaked'],
     [403, 'licensing.credentials.ci_token_required', 'credentials.ci_token_required'],
     [403, 'licensing.license.not_found', 'license.not_found'],
     [403, 'licensing.license.expired', 'license.expired'],

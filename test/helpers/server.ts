@@ -10,6 +10,7 @@ import { SigningKeys, type LicenseSigner } from '../../src/server/signing/keys.t
 import { SqliteStore } from '../../src/server/storage/sqlite/store.ts';
 import type { Store } from '../../src/server/storage/store.ts';
 import type { RateLimit } from '../../src/server/http/rate-limit.ts';
+import type { ScannerKeys } from '../../src/server/secret-scanning/keys.ts';
 import { KEY_SECRET, sharedDatabase } from './postgres.ts';
 import { openPostgres } from '../../src/server/storage/postgres/backend.ts';
 import { atExit, tempDir } from './cleanup.ts';
@@ -130,7 +131,7 @@ export interface InProcessServer {
 }
 
 /** The real app on a real SQLite store in a temp folder, in this process: requests go through app.inject(). */
-export async function startApp(options: { seed?: unknown; dataDir?: string; adminToken?: string | null; rateLimit?: number; now?: string } = {}): Promise<InProcessServer> {
+export async function startApp(options: { seed?: unknown; dataDir?: string; adminToken?: string | null; rateLimit?: number; now?: string; scannerKeys?: ScannerKeys } = {}): Promise<InProcessServer> {
   const dataDir = options.dataDir ?? tempDir('pa-app-');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const offset = options.now ? Date.parse(options.now) - Date.now() : 0;
@@ -151,7 +152,7 @@ export async function startApp(options: { seed?: unknown; dataDir?: string; admi
   if (options.seed) await importSeed(accounts, checkSeed(options.seed, 'seed'), clock());
   const app = buildServer({
     accounts, keys, limiter, rateLimit: options.rateLimit ?? 0, adminToken: options.adminToken === null ? undefined : (options.adminToken ?? ADMIN_TOKEN),
-    issuer: 'http://license-server.test', clock,
+    issuer: 'http://license-server.test', clock, scannerKeys: options.scannerKeys,
   });
   await app.ready();
   return {

@@ -64,6 +64,7 @@ button.link { background: none; border: 0; padding: 0; text-decoration: underlin
 .alert { border-radius: 8px; padding: 12px 16px; margin: 0 0 16px; border: 1px solid; background: var(--card); }
 .alert.error { border-color: var(--danger); color: var(--danger); } .alert.success { border-color: var(--ok); } .alert.info { border-color: var(--info); }
 .alert p { margin: 0 0 8px; } .alert p:last-child { margin: 0; }
+.leak-events { list-style: none; padding: 0; margin: 0; } .leak-events code { overflow-wrap: anywhere; }
 code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "Liberation Mono", monospace; font-size: .9rem; }
 pre { background: var(--ink); color: #f3f1ff; padding: 12px 14px; border-radius: 8px; overflow-x: auto; margin: 0; }
 .snippet { display: flex; flex-direction: column; gap: 6px; align-items: flex-start; margin: 8px 0 12px; }

@@ -11,9 +11,12 @@ import { createMetrics, type PoolStats } from './metrics.ts';
 import { RateLimiter, type RateLimit } from './rate-limit.ts';
 import { activationRoutes } from './routes/activation.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { adminSecretScanningRoutes } from './routes/admin-secret-scanning.ts';
 import type { RouteContext } from './routes/context.ts';
 import { addOperatorRoutes } from './routes/operator.ts';
+import { secretScanningRoutes } from './routes/secret-scanning.ts';
 import { selfServiceRoutes } from './routes/self-service.ts';
+import type { ScannerKeys } from '../secret-scanning/keys.ts';
 import { validatorCompiler } from './schemas.ts';
 import type { LicenseSigner } from '../signing/keys.ts';
 
@@ -33,6 +36,8 @@ export interface ServerOptions {
   /** Read per request: main sets it once the port is known. */
   issuer: string;
   clock: () => Date;
+  /** The secret scanning partner endpoint's verification keys; without them the endpoint does not exist (404). */
+  scannerKeys?: ScannerKeys;
 }
 
 /** Turns a route pattern such as /v1/ci-tokens/:id/rotate into a regular expression, for 405 answers. */
@@ -116,7 +121,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.get('/.well-known/jwks.json', async () => options.keys.publicKeys());
   app.register(activationRoutes, ctx);
   app.register(selfServiceRoutes, ctx);
+  if (options.scannerKeys) app.register(secretScanningRoutes, { ...ctx, scannerKeys: options.scannerKeys });
   app.register(adminRoutes, { ...ctx, prefix: '/admin/v1' });
+  app.register(adminSecretScanningRoutes, { ...ctx, prefix: '/admin/v1' });
   app.register(consolePlugin, {
     accounts: options.accounts, clock: options.clock, adminToken: options.adminToken, publicUrl: () => options.issuer, store: consoleStoreFor(options.accounts.store),
   });

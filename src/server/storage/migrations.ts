@@ -44,6 +44,19 @@ CREATE TABLE IF NOT EXISTS console_invitations (
   code_hash TEXT PRIMARY KEY, member_id TEXT NOT NULL, token_box TEXT, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
 `;
 
+// Secret scanning (issue 19): every alert received, and every credential revoked because it was found in public.
+// A revoked credential is kept by its hash only, so its next activation is refused as leaked rather than unknown.
+const LEAK_TABLES = `
+CREATE TABLE secret_scanning_alerts (
+  id TEXT PRIMARY KEY, received_at TEXT NOT NULL, key_id TEXT NOT NULL, tokens INTEGER NOT NULL,
+  true_positives INTEGER NOT NULL, false_positives INTEGER NOT NULL, labels TEXT NOT NULL);
+CREATE INDEX secret_scanning_alerts_at ON secret_scanning_alerts (received_at);
+CREATE TABLE leaked_credentials (
+  token_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, token_mask TEXT NOT NULL, workspace_id TEXT NOT NULL, subject_id TEXT NOT NULL,
+  subject_name TEXT NOT NULL, action TEXT NOT NULL, found_at TEXT NOT NULL, found_where TEXT NOT NULL, source TEXT NOT NULL, alert_id TEXT NOT NULL);
+CREATE INDEX leaked_credentials_ws ON leaked_credentials (workspace_id, found_at);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   // IF NOT EXISTS: databases created before migrations were recorded already hold these tables.
   { version: 1, name: 'accounts, licenses, activations, settings', sqlite: TABLES, postgres: TABLES },
@@ -77,6 +90,7 @@ CREATE UNIQUE INDEX signing_keys_next ON signing_keys ((true)) WHERE staged_at I
   },
   // IF NOT EXISTS: SQLite databases of servers before this migration created these tables at the console's start.
   { version: 4, name: 'web console logins, sessions, invitations', sqlite: CONSOLE_TABLES, postgres: CONSOLE_TABLES },
+  { version: 5, name: 'secret scanning alerts and leaked credentials', sqlite: LEAK_TABLES, postgres: LEAK_TABLES },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -5,6 +5,7 @@ import { html, type Console, type SignedIn } from '../context.ts';
 import { canManageCiTokens } from '../permissions.ts';
 import { authTokensPage, type CiTokenView } from '../views/workspace-pages.ts';
 import { seal } from '../vault.ts';
+import { leakEvents } from './leak-events.ts';
 import { lastUse, only, signedIn, type Form, type Handler, type Id } from './guards.ts';
 
 /** Auth Tokens: the member's developer token and the workspace's CI tokens. */
@@ -14,7 +15,7 @@ export function tokenRoutes(app: FastifyInstance, c: Console): void {
     const ci = canManageCiTokens(s.member.role)
       ? { allowed: true as const, tokens: await ciTokenViews(s) }
       : { allowed: false as const, why: `Your role (${s.member.role}) cannot see or manage CI tokens. Ask a workspace admin or owner to create one for your pipeline.` };
-    return html(reply, authTokensPage({ csrf: s.csrf, viewer: s.viewer, token: await c.token(s), ci, ...extra }), status);
+    return html(reply, authTokensPage({ csrf: s.csrf, viewer: s.viewer, token: await c.token(s), ci, leaks: await leakEvents(c, s), ...extra }), status);
   };
   const ciTokenViews = async (s: SignedIn): Promise<CiTokenView[]> => {
     const last = lastUse(await c.accounts.store.activations(s.workspace.id, CONSOLE.recentActivations));

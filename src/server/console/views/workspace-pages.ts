@@ -3,6 +3,7 @@ import { alert, confirmAction, csrfField, field, secret, snippet } from './compo
 import { daysLeft, day, plural, when } from './format.ts';
 import { html, type Markup } from './html.ts';
 import { page, type Viewer } from './layout.ts';
+import { leakEventsSection, type LeakEventView } from './leak-events.ts';
 
 /** The member's developer token: its value when this session can unlock it, else only its mask. */
 export interface TokenView { value?: string; mask: string }
@@ -66,6 +67,8 @@ export const authTokensPage = (input: Base & {
   /** A value shown once, right after it was made. */
   fresh?: { label: string; value: string };
   ci: { allowed: true; tokens: CiTokenView[] } | { allowed: false; why: string };
+  /** Credentials of this viewer (and, for CI managers, CI tokens) revoked because they were found in public. */
+  leaks?: LeakEventView[];
 }) => page({
   title: 'Auth Tokens', csrf: input.csrf, viewer: input.viewer, path: '/workspace/auth-tokens',
   body: html`
@@ -76,6 +79,7 @@ export const authTokensPage = (input: Base & {
         <div class="snippet"><pre><code id="fresh-value">${input.fresh.value}</code></pre>
           <button type="button" class="copy" data-copy="fresh-value" hidden>Copy new token</button></div>
       </div>`}
+    ${leakEventsSection(input.leaks ?? [])}
     <section aria-labelledby="dev-h">
       <h2 id="dev-h">Developer auth token</h2>
       <p>Yours alone, in this workspace. It cannot be deleted; rotate it if it may have leaked.</p>

@@ -5,6 +5,7 @@ import { CredentialError } from '../../../core/errors.ts';
 import type { EffectiveLicense, Principal } from '../../accounts/model.ts';
 import { decideActivation } from '../../accounts/activation.ts';
 import { ApiError } from '../../errors.ts';
+import { leakedRefusal } from '../../secret-scanning/alerts.ts';
 import { ActivateBody, Activated } from '../schemas.ts';
 import { bearer, type RouteContext } from './context.ts';
 
@@ -29,7 +30,8 @@ export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
       throw new ApiError(429, 'licensing.rate_limited', `too many activations with this credential; retry in ${wait} s`, { headers: { 'retry-after': String(wait) } });
     }
     const caller = await accounts.identify(credential, hash);
-    if (!caller) throw new ApiError(401, 'licensing.credentials.invalid', 'the credentials are unknown, rotated or deleted');
+    // Only on the refusal path: a credential revoked because it was found in public says so, and where.
+    if (!caller) throw (await leakedRefusal(accounts.store, hash)) ?? new ApiError(401, 'licensing.credentials.invalid', 'the credentials are unknown, rotated or deleted');
     callers.set(request, { credential, ...caller });
   });
 
