@@ -1,5 +1,6 @@
 import { ENV, WEBAPP_URL } from '../core/constants.ts';
 import type { Reason } from '../core/reason.ts';
+import { OFFLINE_REASON_TEXT } from './offline-license.ts';
 
 export type { Reason };
 
@@ -38,6 +39,7 @@ const TEXT: Record<string, (detail: string, cause: string) => string> = {
     `The license server is failing (it answered with an error) and no usable cached license was found: ${d}. Try again later; once activated online, a license stays valid offline for 24 h.`,
   'clock.skew': (d) =>
     `The clocks of this machine and the license server differ by more than 5 minutes, so the license it issued does not fit this machine's time (${d}). Fix the clock (NTP) of this machine or of the license server.`,
+  ...OFFLINE_REASON_TEXT,
 };
 
 /** The server's codes (section 4) mapped onto the reasons above. */
