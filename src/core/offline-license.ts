@@ -61,7 +61,7 @@ export async function verifyOfflineLicense(jws: string, options: { keys: Jwks | 
   const use = isObject(parsed) ? parsed.use : undefined;
   if (header.typ !== OFFLINE_LICENSE_TYP || use !== OFFLINE_LICENSE_USE) {
     throw new LicenseError('license.wrong_type', header.typ === LICENSE_TYP || (isObject(parsed) && parsed.tok !== undefined)
-      ? 'the file is a 24-hour activation license, not an offline license: ask a workspace owner or admin to issue an offline license (Users & Licenses)'
+      ? 'the file is a 24-hour activation license, not an offline license'
       : `the file's type (${outsideText(header.typ, [], 40)}, use ${outsideText(use, [], 40)}) is not an offline license (${OFFLINE_LICENSE_TYP})`);
   }
   const problem = claimProblem(parsed as Record<string, unknown>);

@@ -18,14 +18,15 @@ const DAY_MS = 86_400_000;
 /** The notices before an offline license ends, largest first. */
 export const OFFLINE_NOTICE_DAYS = [30, 7] as const;
 const ASK = 'Ask an owner or admin of the workspace for a new offline license file (console: Users & Licenses, Offline licenses)';
+const ASK_LOWER = `a${ASK.slice(1)}`;
 
 /** One sentence of cause, one of fix, for each way an offline license is refused (reasons.ts shows them). */
 export const OFFLINE_REASON_TEXT: Record<string, (detail: string) => string> = {
   'offline_license.expired': (d) => `The offline license has expired: ${d}. ${ASK}; revocation is by expiry only, so an expired file never works again.`,
   'offline_license.wrong_type': (d) => `The file is not an offline license: ${d}. ${ASK}, or set ${ENV.authToken} to activate online.`,
-  'offline_license.not_yet_valid': (d) => `The offline license is not valid yet: ${d}. Wait until then, or fix this machine's clock (NTP).`,
-  'offline_license.not_genuine': (d) => `The offline license is not genuine: ${d}. Use the file exactly as it was downloaded (a changed byte breaks the signature); ${ASK}.`,
-  'offline_license.unknown_key': (d) => `The offline license was signed by a key this image does not trust: ${d}. Use an image whose ${ENV.trustedKeys} holds the license server's keys, or ${ASK}.`,
+  'offline_license.not_yet_valid': (d) => `The offline license is not valid yet: ${d}. Fix this machine's clock (NTP), or use the file from the day it starts.`,
+  'offline_license.not_genuine': (d) => `The offline license is not genuine: ${d}. Use the file exactly as it was downloaded (one changed byte breaks the signature), or ${ASK_LOWER}.`,
+  'offline_license.unknown_key': (d) => `The offline license was signed by a key this image does not trust: ${d}. Use an image whose ${ENV.trustedKeys} holds the license server's keys, retired ones included.`,
   'offline_license.unreadable': (d) => `The offline license file cannot be read: ${d}. Mount it read-only at ${MOUNTED_LICENSE} (readable by this user) or point ${ENV.offlineLicenseFile} at it.`,
 };
 
