@@ -14,6 +14,7 @@ import { CLI_DEFAULTS } from './constants.ts';
 import { dockerRun, MOUNTED_FILES } from './docker-args.ts';
 import { CliError } from './errors.ts';
 import { describeLicense } from './license-info.ts';
+import { showOfflineLicense } from './offline-license-show.ts';
 import { decideShow, isFolder, licenseShowPaths, type Rejected, type ShowDecision } from './license-show.ts';
 import { cacheDir, volumeDir } from './settings.ts';
 import { prepareVolume, volumeOwner } from './volume.ts';
@@ -141,9 +142,17 @@ function unusableError(rejected: Rejected[]): CliError {
 program.command('license').description('inspect the cached license')
   .command('show')
   .description('verify and describe the cached license of your auth token (workspace, plan, expiry, offline validity left)')
-  .action(async () => {
-    const token = findToken(env)?.token;
+  .option('--file <path>', `describe an offline license file instead (default: $${ENV.offlineLicenseFile} when set)`)
+  .action(async (options: { file?: string }) => {
     const now = new Date();
+    const offlineFile = options.file ?? env[ENV.offlineLicenseFile];
+    if (offlineFile) {
+      const shown = await showOfflineLicense(resolve(offlineFile), trustedKeys(), now);
+      if (!shown.ok) throw new CliError(shown.code, shown.message);
+      out(shown.text);
+      return;
+    }
+    const token = findToken(env)?.token;
     const { paths, decision } = await cachedLicense(token, now);
     if (!token) process.stderr.write(`Note: no auth token is configured, so this is ${paths[0]} whichever credential activated it; set yours (localstack auth set-token) to see its own license.\n`);
     if (decision.kind === 'none') throw new CliError('license.none', `No cached license at ${paths.join(' or ')}. Run \`localstack start\` once while online to activate one.`);
