@@ -58,9 +58,9 @@ export function offlineSection(input: { view: OfflineSectionView; manage: boolea
           ${field({ id: 'offline-name', label: 'Installation name', name: 'name', autocomplete: 'off' })}
           ${field({ id: 'offline-seats-input', label: 'Seats', name: 'seats', type: 'number', value: '1' })}
           <div class="field"><label for="offline-until">Valid until (start of the day, UTC)</label>
-            <input id="offline-until" name="validUntil" type="date" required min=${view.today} max=${view.licenseEnd.slice(0, 10)} aria-describedby="offline-until-hint" />
-            <p class="hint" id="offline-until-hint">At the latest the end of this workspace's license: ${view.licenseEnd.startsWith('9999') ? 'no end date' : day(view.licenseEnd)}.</p></div>
+            <input id="offline-until" name="validUntil" type="date" required min=${view.today} max=${view.licenseEnd.slice(0, 10)} aria-describedby="offline-until-hint" /></div>
           <button type="submit" class="primary">Issue offline license</button>
-        </form>`}
+        </form>
+        <p class="hint" id="offline-until-hint">Valid until: at the latest the end of this workspace's license (${view.licenseEnd.startsWith('9999') ? 'no end date' : day(view.licenseEnd)}). The seats are taken from the day it is issued.</p>`}
     </section>`;
 }
