@@ -24,3 +24,9 @@ export async function offlineSeatsTaken(sql: Sql, workspaceId: string, now: Date
     'SELECT CAST(COALESCE(SUM(seats), 0) AS INTEGER) AS n FROM offline_licenses WHERE workspace_id = ? AND expires_at > ?', workspaceId, now.toISOString());
   return Number(row?.n ?? 0);
 }
+
+/** The keys that signed offline licenses still valid at `now`, each with the last end: what pinned images must keep trusting. */
+export function offlineLicenseKeys(sql: Sql, now: Date): Promise<{ kid: string; until: string; count: number }[]> {
+  return sql.all(
+    'SELECT kid, MAX(expires_at) AS until, CAST(count(*) AS INTEGER) AS count FROM offline_licenses WHERE expires_at > ? GROUP BY kid ORDER BY until DESC', now.toISOString());
+}

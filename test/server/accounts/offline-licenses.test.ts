@@ -86,6 +86,11 @@ test('a key rotation keeps every issued offline license verifying: the retired k
   const keys = await jwks();
   assert.ok(keys.keys[0].kid !== before.kid, 'a new key signs');
   assert.equal((await verifyOfflineLicense(jws, { keys })).kid, before.kid);
+  // The operator sees which retired key still signs valid offline licenses, and until when pinned images need it.
+  const pinned = (await admin('GET', '/signing-keys/offline-licenses')).json.keys;
+  assert.deepEqual(pinned.map((k: { kid: string; current: boolean }) => [k.kid, k.current]), [[before.kid, false]]);
+  assert.equal(pinned[0].offlineLicenses, 2);
+  assert.ok(Date.parse(pinned[0].validUntil) > before.claims.exp * 1000, 'until the last of them ends (the first one, 90 days)');
 });
 
 const stores: Store[] = [];

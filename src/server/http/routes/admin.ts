@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ACTIVATIONS_LISTED } from '../../constants.ts';
 import { ApiError } from '../../errors.ts';
 import { describeOfflineLicense, issueOfflineLicense, listOfflineLicenses } from '../../accounts/offline-licenses.ts';
+import { offlineLicenseKeys } from '../../storage/offline-licenses.ts';
 import { CiTokenName, IdParams, LegacyPolicyBody, License, NewMember, NewOfflineLicense, NewWorkspace, RoleBody, Seat, WsIdParams, WsParams } from '../schemas.ts';
 import type { RouteContext } from './context.ts';
 import { requireAdminToken } from './admin-auth.ts';
@@ -107,4 +108,9 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
     return reply.code(staged.created ? 201 : 200).send(staged);
   });
   app.post('/signing-keys/rotate', async () => keys.rotate());
+  // Which keys signed offline licenses that are still valid: a rotation keeps them in the JWKS, pinned images must too.
+  app.get('/signing-keys/offline-licenses', async () => {
+    const { current } = await keys.status();
+    return { keys: (await offlineLicenseKeys(accounts.store.sql, clock())).map((k) => ({ kid: k.kid, current: k.kid === current, offlineLicenses: Number(k.count), validUntil: k.until })) };
+  });
 };
