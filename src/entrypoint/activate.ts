@@ -162,7 +162,8 @@ export async function activate(options: ActivateOptions): Promise<Activation> {
       // With a credential the online activation wins; the offline license is the fallback when it cannot happen.
       const fallback = await offlineLicense(`${failureWords(result)}; using the offline license instead`);
       if (fallback?.outcome.activated) return fallback;
-      return failed(failureReason(result, summariseRejections(candidates)));
+      const offlineWhy = fallback && !fallback.outcome.activated ? `; the offline license cannot be used either (${fallback.outcome.reason.detail})` : '';
+      return failed(failureReason(result, summariseRejections(candidates) + offlineWhy));
     }
     warnings.push(`${failureWords(result)}; using the cached license from ${best.path} and trying again in the background`);
     mode = 'offline';

@@ -103,6 +103,11 @@ test('with a credential as well: the online activation wins, and the offline lic
   assert.deepEqual(childView(fallback), { pro: '1', mode: 'offline-license', file: issued });
   assert.match(fallback.stderr, /could not be reached .*; using the offline license instead/);
   assertNoSecret(fallback.stdout + fallback.stderr, [f.admin]);
+  const expiredClaims = offlineClaimsFor(nowS() - 40 * 86_400, 30);
+  const expired = join(tempDir(), 'license.json');
+  writeFileSync(expired, offlineLicenseFileText(await forgeOffline(key, expiredClaims), expiredClaims));
+  const neither = await run(SHOW_ENV, env({ LOCALSTACK_AUTH_TOKEN: f.admin, API_ENDPOINT: refused, LOCALSTACK_LICENSE_FILE: expired }));
+  refusedWith(neither, /could not be reached .*the offline license cannot be used either \(.*expired at/);
 });
 
 test('warns 30 and 7 days before the end: at the start and, for a container that runs on, when each day comes', async () => {
