@@ -93,6 +93,22 @@ test('a key rotation keeps every issued offline license verifying: the retired k
   assert.ok(Date.parse(pinned[0].validUntil) > before.claims.exp * 1000, 'until the last of them ends (the first one, 90 days)');
 });
 
+test('issuers and seat assignments racing for the last free seat: exactly one gets it', async () => {
+  const ws = (await admin('POST', '/workspaces', { id: 'ws-race', name: 'Race' })).json;
+  assert.equal((await admin('PUT', `/workspaces/${ws.id}/license`, { type: 'subscription', plan: 'pro', seats: 1, expiresAt: inDays(400) })).status, 200);
+  const member = (await admin('POST', `/workspaces/${ws.id}/members`, { email: 'm@race.test', role: 'member' })).json;
+  const answers = await Promise.all([
+    ...Array.from({ length: 8 }, (_, i) => admin('POST', `/workspaces/${ws.id}/offline-licenses`, { name: `site-${i}`, seats: 1, validUntil: inDays(30) })),
+    admin('PUT', `/members/${member.id}/seat`, { licensed: true }),
+  ]);
+  const won = answers.filter((r) => r.status === 200 || r.status === 201);
+  assert.equal(won.length, 1, JSON.stringify(answers.map((r) => r.status)));
+  assert.ok(answers.every((r) => r.status === 200 || r.status === 201 || (r.status === 409 && r.json.error.code === 'license.no_seats')));
+  const issued = (await admin('GET', `/workspaces/${ws.id}/offline-licenses`)).json.offlineLicenses;
+  const seated = (await admin('GET', `/workspaces/${ws.id}`)).json.members.filter((m: { licensed: boolean }) => m.licensed);
+  assert.equal(issued.length + seated.length, 1, 'one seat, one holder');
+});
+
 const stores: Store[] = [];
 after(async () => { await Promise.all(stores.map((s) => s.close())); });
 const open = {
