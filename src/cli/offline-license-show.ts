@@ -3,7 +3,7 @@ import { LicenseError } from '../core/errors.ts';
 import type { Jwks } from '../core/license.ts';
 import { verifyOfflineLicenseFile, type OfflineLicenseClaims } from '../core/offline-license.ts';
 import { outsideText } from '../core/redact.ts';
-import { offlineExpiryNotice, OFFLINE_REASON_TEXT } from '../entrypoint/offline-license.ts';
+import { offlineExpiryNotice, offlineReasonCode, OFFLINE_REASON_TEXT } from '../entrypoint/offline-license.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -33,7 +33,7 @@ export async function showOfflineLicense(path: string, keys: Jwks | string, now:
     return { ok: true, text: describeOfflineLicense(path, verified.claims, now) + (notice ? `\nWarning:          ${notice}` : '') };
   } catch (error) {
     if (!(error instanceof LicenseError)) throw error;
-    const code = error.code === 'license.expired' || error.code === 'license.wrong_type' ? `offline_license.${error.code.slice(8)}` : error.code === 'license.unreadable' ? 'offline_license.unreadable' : 'offline_license.not_genuine';
+    const code = offlineReasonCode(error.code);
     return { ok: false, code, message: OFFLINE_REASON_TEXT[code]!(error.message) };
   }
 }

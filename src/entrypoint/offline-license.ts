@@ -31,7 +31,7 @@ export const OFFLINE_REASON_TEXT: Record<string, (detail: string) => string> = {
 };
 
 /** The verifier's code, as the reason the banner explains. */
-function reasonCode(code: string): string {
+export function offlineReasonCode(code: string): string {
   if (code === 'license.expired' || code === 'license.wrong_type' || code === 'license.not_yet_valid' || code === 'license.unknown_key') return `offline_license.${code.slice('license.'.length)}`;
   if (code === 'license.unreadable' || code === 'license.too_large' || code === 'license.keys_unreadable') return 'offline_license.unreadable';
   return 'offline_license.not_genuine';
@@ -59,7 +59,7 @@ export async function findOfflineLicense(env: Env, keys: Jwks | string, now: Dat
     return { found: true, path, verified: await verifyOfflineLicenseFile(path, { keys, now }) };
   } catch (error) {
     if (!(error instanceof LicenseError)) throw error;
-    return { found: true, path, reason: { code: reasonCode(error.code), detail: `${path}: ${error.message}` } };
+    return { found: true, path, reason: { code: offlineReasonCode(error.code), detail: error.message.includes(path) ? error.message : `${path}: ${error.message}` } };
   }
 }
 

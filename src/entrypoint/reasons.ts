@@ -1,4 +1,4 @@
-import { ENV, WEBAPP_URL } from '../core/constants.ts';
+import { ENV, MOUNTED_LICENSE, WEBAPP_URL } from '../core/constants.ts';
 import type { Reason } from '../core/reason.ts';
 import { OFFLINE_REASON_TEXT } from './offline-license.ts';
 
@@ -12,7 +12,7 @@ const MEMBERS_PAGE = `${WEBAPP_URL}/workspace/members`;
  * message often carries its own advice, which would otherwise be said twice.
  */
 const TEXT: Record<string, (detail: string, cause: string) => string> = {
-  'credentials.missing': () => `No credentials are set. Set ${ENV.authToken} to your auth token from ${TOKEN_PAGE}.`,
+  'credentials.missing': () => `No credentials are set. Set ${ENV.authToken} to your auth token from ${TOKEN_PAGE}, or mount an offline license at ${MOUNTED_LICENSE} for an installation that never reaches the license server.`,
   'credentials.invalid': () =>
     `The credentials defined in your environment are invalid. Set ${ENV.authToken} to a valid auth token (or ${ENV.apiKey} to a valid API key) from ${TOKEN_PAGE}.`,
   'credentials.malformed': (d) => `The credentials are malformed: ${d}. Copy the auth token again from ${TOKEN_PAGE}.`,
