@@ -78,8 +78,9 @@ program.command('start')
   .option('-d, --detached', 'run in the background')
   .action(async (options: { detached?: boolean }) => {
     const found = findToken(env);
-    if (!found) throw new CliError('auth.no_token', `No auth token configured, so LocalStack Pro cannot be activated. ${HOW_TO_SET}`);
-    validateToken(found.token);
+    // An offline license stands in for the token: the container activates from it with no network.
+    if (!found && !env[ENV.offlineLicenseFile]) throw new CliError('auth.no_token', `No auth token configured, so LocalStack Pro cannot be activated. ${HOW_TO_SET}`);
+    if (found) validateToken(found.token);
     if (env[ENV.apiKey]) process.stderr.write(`Note: ${ENV.apiKey} is not passed on; the auth token is used instead.\n`);
     // Host files the container is given (a CA bundle, trusted keys): absolute, and there, or docker would mount an empty folder.
     const runEnv = { ...env };
@@ -93,10 +94,10 @@ program.command('start')
     const hostUid = process.getuid?.();
     const { owner, dockerUser } = volumeOwner(hostUid, process.getgid?.());
     prepareVolume(volume, owner, hostUid === 0);
-    const { decision: cached } = await cachedLicense(found.token);
+    const { decision: cached } = found ? await cachedLicense(found.token) : { decision: { kind: 'none' } as ShowDecision };
     if (cached.kind === 'unreadable') process.stderr.write(`Note: ${cannotReadFix(cached.path, volume)}\n`);
     const run = dockerRun({
-      env: runEnv, token: found.token, detach: options.detached === true, volume, tty: process.stdin.isTTY === true,
+      env: runEnv, token: found?.token, detach: options.detached === true, volume, tty: process.stdin.isTTY === true,
       license: cached.kind === 'license' ? cached.candidate.path : undefined, user: dockerUser,
     });
     const { execa } = await import('execa');

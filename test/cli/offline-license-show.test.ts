@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { offlineLicenseFileText } from '../../src/core/offline-license.ts';
@@ -43,4 +43,26 @@ test('an expired file or a 24-hour license is refused with its reason and fix', 
   const daily = cli(['license', 'show', '--file', file(JSON.stringify({ license: await forge(key, claimsFor('ls-x', nowS())) }))]);
   assert.equal(daily.code, 1);
   assert.match(daily.stderr, /The file is not an offline license: the file is a 24-hour activation license/);
+});
+
+test('localstack start with LOCALSTACK_LICENSE_FILE and no token: the file mounted read-only and named, no token passed', async () => {
+  const dir = tempDir('pa-home-');
+  const claims = offlineClaimsFor(nowS() - 60, 90);
+  const path = file(offlineLicenseFileText(await forgeOffline(key, claims), claims));
+  const record = join(dir, 'record.json');
+  const docker = join(dir, 'recording-docker');
+  // docker's command line is what is under test here (no daemon runs); the image tests run the real container.
+  writeFileSync(docker, `#!/usr/bin/env node\nrequire('node:fs').writeFileSync(process.env.RECORD, JSON.stringify({ argv: process.argv.slice(2), env: process.env }));\n`, { mode: 0o755 });
+  const r = cli(['start'], { HOME: dir, LOCALSTACK_CONFIG_DIR: join(dir, 'config'), LOCALSTACK_VOLUME_DIR: join(dir, 'volume'), LOCALSTACK_LICENSE_FILE: path, DOCKER_CMD: docker, RECORD: record });
+  assert.equal(r.code, 0, r.stderr);
+  const { argv, env } = JSON.parse(readFileSync(record, 'utf8'));
+  const mount = argv[argv.indexOf(`${path}:/etc/localstack/offline/license.json:ro`) - 1];
+  assert.equal(mount, '-v');
+  assert.ok(argv.includes('LOCALSTACK_LICENSE_FILE'));
+  assert.equal(env.LOCALSTACK_LICENSE_FILE, '/etc/localstack/offline/license.json');
+  assert.ok(!argv.includes('LOCALSTACK_AUTH_TOKEN'));
+  assert.equal(env.LOCALSTACK_AUTH_TOKEN, undefined);
+  const none = cli(['start'], { HOME: dir, LOCALSTACK_CONFIG_DIR: join(dir, 'config'), LOCALSTACK_VOLUME_DIR: join(dir, 'volume'), DOCKER_CMD: docker, RECORD: join(dir, 'not-run.json') });
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /No auth token configured/);
 });
