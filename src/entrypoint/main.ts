@@ -52,7 +52,7 @@ function report(outcome: Outcome, config: Config, log: Log, now: Date): void {
   if (outcome.activated && outcome.mode === 'offline-license') {
     log('info', offlineSuccessLine(outcome.offline, outcome.licenseFile));
     const notice = offlineExpiryNotice(outcome.offline, now);
-    if (notice) log('warn', notice);
+    if (notice && config.logLicenseIssues) log('warn', notice);
     return;
   }
   if (outcome.activated) {
@@ -144,7 +144,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (outcome.activated) childEnv[ENV.licenseFile] = outcome.licenseFile;
   let stopRefresh = () => {};
   if (outcome.activated && outcome.mode === 'offline-license') {
-    stopRefresh = scheduleOfflineExpiryNotices(outcome.offline, (line) => log('warn', line));
+    if (config.logLicenseIssues) stopRefresh = scheduleOfflineExpiryNotices(outcome.offline, (line) => log('warn', line));
   } else if (outcome.activated) {
     const { scheduleRefresh } = await import('./refresh.ts');
     stopRefresh = scheduleRefresh(config.refreshIntervalMs, activation.refreshSoon, async () => {
