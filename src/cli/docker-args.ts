@@ -21,6 +21,8 @@ export const ENTRYPOINT_VARIABLES = [
 export const MOUNTED_FILES = {
   NODE_EXTRA_CA_CERTS: '/etc/localstack/ca/extra-ca-certs.pem',
   [ENV.trustedKeys]: '/etc/localstack/keys/trusted-keys.json',
+  // An offline license (issue 21): its own path, so a cached 24-hour license can still be mounted at MOUNTED_LICENSE.
+  [ENV.offlineLicenseFile]: '/etc/localstack/offline/license.json',
 } as const;
 
 export interface DockerRun {
@@ -34,10 +36,11 @@ export interface DockerRun {
  * `docker run` for the Pro image. Variables are passed by name (`-e NAME`), so their values stay in
  * docker's environment and never reach a command line that `ps` would show.
  */
-export function dockerRun(input: { env: Env; token: string; detach: boolean; volume: string; license?: string; tty: boolean; user?: string }): DockerRun {
+export function dockerRun(input: { env: Env; token: string | undefined; detach: boolean; volume: string; license?: string; tty: boolean; user?: string }): DockerRun {
   const { env } = input;
-  const clientEnv: Env = { ...env, [ENV.authToken]: input.token };
-  const forwarded = new Set<string>([ENV.authToken]);
+  // No token: an offline license (LOCALSTACK_LICENSE_FILE) activates instead.
+  const clientEnv: Env = input.token === undefined ? { ...env } : { ...env, [ENV.authToken]: input.token };
+  const forwarded = new Set<string>(input.token === undefined ? [] : [ENV.authToken]);
   for (const name of Object.keys(env)) {
     if (name === 'CI' || (name.startsWith('LOCALSTACK_') && !HOST_ONLY.has(name) && !name.endsWith('_FILE'))) forwarded.add(name);
   }

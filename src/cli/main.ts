@@ -15,6 +15,7 @@ import { CLI_DEFAULTS } from './constants.ts';
 import { dockerRun, MOUNTED_FILES } from './docker-args.ts';
 import { CliError } from './errors.ts';
 import { describeLicense } from './license-info.ts';
+import { showOfflineLicense } from './offline-license-show.ts';
 import { decideShow, isFolder, licenseShowPaths, type Rejected, type ShowDecision } from './license-show.ts';
 import { cacheDir, volumeDir } from './settings.ts';
 import { prepareVolume, volumeOwner } from './volume.ts';
@@ -113,8 +114,9 @@ program.command('start')
   .option('-d, --detached', 'run in the background')
   .action(async (options: { detached?: boolean }) => {
     const found = findToken(env);
-    if (!found) throw new CliError('auth.no_token', `No auth token configured, so LocalStack Pro cannot be activated. ${HOW_TO_SET}`);
-    validateToken(found.token);
+    // An offline license stands in for the token: the container activates from it with no network.
+    if (!found && !env[ENV.offlineLicenseFile]) throw new CliError('auth.no_token', `No auth token configured, so LocalStack Pro cannot be activated. ${HOW_TO_SET}`);
+    if (found) validateToken(found.token);
     if (env[ENV.apiKey]) process.stderr.write(`Note: ${ENV.apiKey} is not passed on; the auth token is used instead.\n`);
     // Host files the container is given (a CA bundle, trusted keys): absolute, and there, or docker would mount an empty folder.
     const runEnv = { ...env };
@@ -128,10 +130,10 @@ program.command('start')
     const hostUid = process.getuid?.();
     const { owner, dockerUser } = volumeOwner(hostUid, process.getgid?.());
     prepareVolume(volume, owner, hostUid === 0);
-    const { decision: cached } = await cachedLicense(found.token);
+    const { decision: cached } = found ? await cachedLicense(found.token) : { decision: { kind: 'none' } as ShowDecision };
     if (cached.kind === 'unreadable') process.stderr.write(`Note: ${cannotReadFix(cached.path, volume)}\n`);
     const run = dockerRun({
-      env: runEnv, token: found.token, detach: options.detached === true, volume, tty: process.stdin.isTTY === true,
+      env: runEnv, token: found?.token, detach: options.detached === true, volume, tty: process.stdin.isTTY === true,
       license: cached.kind === 'license' ? cached.candidate.path : undefined, user: dockerUser,
     });
     const { execa } = await import('execa');
@@ -177,9 +179,17 @@ function unusableError(rejected: Rejected[]): CliError {
 program.command('license').description('inspect the cached license')
   .command('show')
   .description('verify and describe the cached license of your auth token (workspace, plan, expiry, offline validity left)')
-  .action(async () => {
-    const token = findToken(env)?.token;
+  .option('--file <path>', `describe an offline license file instead (default: $${ENV.offlineLicenseFile} when set)`)
+  .action(async (options: { file?: string }) => {
     const now = new Date();
+    const offlineFile = options.file ?? env[ENV.offlineLicenseFile];
+    if (offlineFile) {
+      const shown = await showOfflineLicense(resolve(offlineFile), trustedKeys(), now);
+      if (!shown.ok) throw new CliError(shown.code, shown.message);
+      out(shown.text);
+      return;
+    }
+    const token = findToken(env)?.token;
     const { paths, decision } = await cachedLicense(token, now);
     if (!token) process.stderr.write(`Note: no auth token is configured, so this is ${paths[0]} whichever credential activated it; set yours (localstack auth set-token) to see its own license.\n`);
     if (decision.kind === 'none') throw new CliError('license.none', `No cached license at ${paths.join(' or ')}. Run \`localstack start\` once while online to activate one.`);

@@ -35,6 +35,7 @@ const WHY: Record<string, string> = {
   'license.unreadable': 'unreadable',
   'license.audience': 'for another product',
   'license.inactive': 'the license itself has ended',
+  'license.wrong_type': 'an offline license, not a 24-hour license',
 };
 
 export function describeRejection(code: string): string {

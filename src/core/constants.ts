@@ -4,6 +4,9 @@ export const PRODUCT = 'localstack-pro';
 export const AUDIENCE = 'localstack-pro';
 export const LICENSE_TYP = 'license+jwt';
 export const LICENSE_ALG = 'EdDSA';
+/** An offline license (issue 21): its own JWS `typ` and its own `use` claim, so neither kind passes for the other. */
+export const OFFLINE_LICENSE_TYP = 'offline-license+jwt';
+export const OFFLINE_LICENSE_USE = 'offline-installation';
 
 export const OFFLINE_VALIDITY_S = 86_400;
 /** How far a license's `iat` may lie ahead of the local clock before we call it a rollback. */
@@ -27,6 +30,7 @@ export const ENV = {
   proActivated: 'PRO_ACTIVATED',
   licenseMode: 'LICENSE_MODE',
   licenseFile: 'LICENSE_FILE',
+  offlineLicenseFile: 'LOCALSTACK_LICENSE_FILE',
 } as const;
 
 export const LICENSE_FILE_NAME = 'license.json';

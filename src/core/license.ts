@@ -1,5 +1,5 @@
 import { compactVerify, decodeProtectedHeader, importJWK, SignJWT, type JWK } from 'jose';
-import { AUDIENCE, CLOCK_SKEW_S, LICENSE_ALG, LICENSE_TYP, LIMITS, OFFLINE_VALIDITY_S } from './constants.ts';
+import { AUDIENCE, CLOCK_SKEW_S, LICENSE_ALG, LICENSE_TYP, LIMITS, OFFLINE_LICENSE_TYP, OFFLINE_LICENSE_USE, OFFLINE_VALIDITY_S } from './constants.ts';
 import { credentialBinding } from './credentials.ts';
 import { LicenseError } from './errors.ts';
 import { statSync } from 'node:fs';
@@ -135,7 +135,7 @@ export function readLicenseFile(path: string): string {
   return license;
 }
 
-function toSeconds(now: Date | number | undefined): number {
+export function toSeconds(now: Date | number | undefined): number {
   const ms = now === undefined ? Date.now() : typeof now === 'number' ? now : now.getTime();
   return Math.floor(ms / 1000);
 }
@@ -145,6 +145,23 @@ function toSeconds(now: Date | number | undefined): number {
  * each failure is a LicenseError with its own code. The algorithm is checked before anything else.
  */
 export async function verifyLicense(jws: string, options: VerifyOptions): Promise<VerifiedLicense> {
+  const { header, parsed } = await verifiedPayload(jws, options.keys);
+  // Both ways: the header's `typ` and the absence of the offline `use` claim, so neither kind passes for the other.
+  if (header.typ !== LICENSE_TYP || (isObject(parsed) && parsed.use !== undefined)) {
+    throw new LicenseError('license.wrong_type', header.typ === OFFLINE_LICENSE_TYP || (isObject(parsed) && parsed.use === OFFLINE_LICENSE_USE)
+      ? 'the file is an offline license, not a 24-hour activation license: it is used only at /etc/localstack/conf.d/license.json or LOCALSTACK_LICENSE_FILE'
+      : `the license's type (${outsideText(header.typ, [], 40)}) is not a 24-hour activation license (${LICENSE_TYP})`);
+  }
+  const claims = asClaims(parsed);
+  checkClaims(claims, options.credential, toSeconds(options.now));
+  return { jws, kid: header.kid, claims };
+}
+
+/**
+ * The part every license kind shares, with no I/O but a trusted-keys file: form, algorithm (before anything
+ * else), trusted key, signature; then the signed payload as JSON. Each failure is a LicenseError with its own code.
+ */
+export async function verifiedPayload(jws: string, keys: Jwks | string): Promise<{ header: ReturnType<typeof decodeProtectedHeader> & { kid: string }; parsed: unknown }> {
   if (typeof jws !== 'string' || jws.length > LIMITS.jwsBytes || !COMPACT_JWS.test(jws)) {
     throw new LicenseError('license.corrupt', `the license is not a compact JWS of at most ${LIMITS.jwsBytes} bytes`);
   }
@@ -161,7 +178,7 @@ export async function verifyLicense(jws: string, options: VerifyOptions): Promis
   if (header.alg !== LICENSE_ALG) {
     throw new LicenseError('license.algorithm', `the license is signed with ${outsideText(header.alg, [], 40)}; only ${LICENSE_ALG} is accepted`);
   }
-  const jwks = typeof options.keys === 'string' ? loadJwks(options.keys) : options.keys;
+  const jwks = typeof keys === 'string' ? loadJwks(keys) : keys;
   const jwk = typeof header.kid === 'string' ? jwks.keys.find((k) => isObject(k) && k.kid === header.kid) : undefined;
   if (!jwk || typeof header.kid !== 'string') {
     throw new LicenseError('license.unknown_key', `the license was signed by key ${outsideText(header.kid, [], 80)}, which is not trusted`);
@@ -189,9 +206,7 @@ export async function verifyLicense(jws: string, options: VerifyOptions): Promis
   } catch (cause) {
     throw new LicenseError('license.corrupt', 'the license payload is not JSON', { cause });
   }
-  const claims = asClaims(parsed);
-  checkClaims(claims, options.credential, toSeconds(options.now));
-  return { jws, kid: header.kid, claims };
+  return { header: { ...header, kid: header.kid }, parsed };
 }
 
 /** Verifies the license held in a file (the cache's JSON or a bare JWS), read with a size bound. */
@@ -199,9 +214,9 @@ export async function verifyLicenseFile(path: string, options: VerifyOptions): P
   return verifyLicense(readLicenseFile(path), options);
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isString = (v: unknown): v is string => typeof v === 'string';
-const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isString = (v: unknown): v is string => typeof v === 'string';
+export const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const LICENSE_TYPES = ['trial', 'subscription'];
 
 /** Which claim of section 5 is missing or of the wrong type; undefined when all are there. */
@@ -252,7 +267,7 @@ export function checkClaims(claims: LicenseClaims, credential: string | undefine
   }
 }
 
-function isoSeconds(s: number): string {
+export function isoSeconds(s: number): string {
   const d = new Date(s * 1000);
   return Number.isNaN(d.getTime()) ? String(s) : d.toISOString();
 }

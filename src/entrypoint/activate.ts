@@ -13,10 +13,14 @@ import { outsideText } from '../core/redact.ts';
 import type { Config } from './config.ts';
 import { storeLicense, storeLicenseAt, type Saved, type StoreContext } from './license-store.ts';
 import { activateOnline, type OnlineResult } from './online.ts';
+import { findOfflineLicense } from './offline-license.ts';
+import type { VerifiedOfflineLicense } from '../core/offline-license.ts';
 
 /** How the activation ended. `licenseFile` is the file the command is told about, and the one refresh() keeps fresh. */
 export type Outcome =
   | { activated: true; mode: 'online' | 'offline'; licenseFile: string; license: VerifiedLicense; from?: string; warnings: string[] }
+  /** An offline license file (issue 21): verified with no network; nothing to refresh. */
+  | { activated: true; mode: 'offline-license'; licenseFile: string; offline: VerifiedOfflineLicense; from?: string; warnings: string[] }
   | { activated: false; mode: 'none'; reason: Reason; warnings: string[] };
 
 /** What one background refresh came to. `refused`: the server said no (as opposed to failing or not being there). */
@@ -106,7 +110,15 @@ export async function activate(options: ActivateOptions): Promise<Activation> {
 
   const ci = options.ci ?? (await detectCi());
   const credential = resolveCredential(env, ci);
-  if (!credential.ok) return failed(credential.reason);
+  /** The offline license, when one is there: used (or refused with its reason) with no request to the server. */
+  const offlineLicense = async (warning?: string): Promise<Activation | undefined> => {
+    const found = await findOfflineLicense(env, keys(), now(), options.paths?.mounted);
+    if (!found.found) return undefined;
+    if ('reason' in found) return failed(found.reason);
+    if (warning) warnings.push(warning);
+    return { outcome: { activated: true, mode: 'offline-license', licenseFile: found.path, offline: found.verified, from: found.path, warnings }, refresh: NO_REFRESH, refreshSoon: false };
+  };
+  if (!credential.ok) return (credential.reason.code === 'credentials.missing' ? await offlineLicense() : undefined) ?? failed(credential.reason);
   const { value, kind } = credential.resolved.credential;
   if (kind === 'legacy') {
     warnings.push(`${credential.resolved.source} holds a legacy API key (${maskCredential(value)}); legacy keys are being sunset. Switch to ${ENV.authToken}.`);
@@ -147,7 +159,11 @@ export async function activate(options: ActivateOptions): Promise<Activation> {
     mode = 'online';
   } else {
     if (!best) {
-      return failed(failureReason(result, summariseRejections(candidates)));
+      // With a credential the online activation wins; the offline license is the fallback when it cannot happen.
+      const fallback = await offlineLicense(`${failureWords(result)}; using the offline license instead`);
+      if (fallback?.outcome.activated) return fallback;
+      const offlineWhy = fallback && !fallback.outcome.activated ? `; the offline license cannot be used either (${fallback.outcome.reason.detail})` : '';
+      return failed(failureReason(result, summariseRejections(candidates) + offlineWhy));
     }
     warnings.push(`${failureWords(result)}; using the cached license from ${best.path} and trying again in the background`);
     mode = 'offline';

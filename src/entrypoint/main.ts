@@ -13,6 +13,7 @@ import { DEFAULTS, EXIT, FORWARDED_SIGNALS } from './defaults.ts';
 import { handOverPid1 } from './init.ts';
 import { renderLog, writeLog, type Level, type LogFormat } from './log.ts';
 import { reasonText } from './reasons.ts';
+import { offlineExpiryNotice, offlineSuccessLine, scheduleOfflineExpiryNotices } from './offline-license.ts';
 import { outsideText } from '../core/redact.ts';
 
 type Log = (level: Level, message: string, extra?: Record<string, unknown>) => void;
@@ -48,6 +49,12 @@ function abortOnSignals(controller: AbortController): { received: () => NodeJS.S
 
 function report(outcome: Outcome, config: Config, log: Log, now: Date): void {
   if (config.logLicenseIssues) for (const warning of outcome.warnings) log('warn', warning);
+  if (outcome.activated && outcome.mode === 'offline-license') {
+    log('info', offlineSuccessLine(outcome.offline, outcome.licenseFile));
+    const notice = offlineExpiryNotice(outcome.offline, now);
+    if (notice && config.logLicenseIssues) log('warn', notice);
+    return;
+  }
   if (outcome.activated) {
     const lic = outcome.license.claims.lic;
     log('info', renderSuccess(lic, outcome.mode === 'offline' ? outcome.from : undefined));
@@ -136,7 +143,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const childEnv: Env = { ...env, [ENV.proActivated]: outcome.activated ? '1' : '0', [ENV.licenseMode]: outcome.mode, [ENV.licenseFile]: undefined };
   if (outcome.activated) childEnv[ENV.licenseFile] = outcome.licenseFile;
   let stopRefresh = () => {};
-  if (outcome.activated) {
+  if (outcome.activated && outcome.mode === 'offline-license') {
+    if (config.logLicenseIssues) stopRefresh = scheduleOfflineExpiryNotices(outcome.offline, (line) => log('warn', line));
+  } else if (outcome.activated) {
     const { scheduleRefresh } = await import('./refresh.ts');
     stopRefresh = scheduleRefresh(config.refreshIntervalMs, activation.refreshSoon, async () => {
       const result = await activation.refresh();

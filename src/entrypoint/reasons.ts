@@ -1,5 +1,6 @@
-import { ENV, WEBAPP_URL } from '../core/constants.ts';
+import { ENV, MOUNTED_LICENSE, WEBAPP_URL } from '../core/constants.ts';
 import type { Reason } from '../core/reason.ts';
+import { OFFLINE_REASON_TEXT } from './offline-license.ts';
 
 export type { Reason };
 
@@ -11,7 +12,7 @@ const MEMBERS_PAGE = `${WEBAPP_URL}/workspace/members`;
  * message often carries its own advice, which would otherwise be said twice.
  */
 const TEXT: Record<string, (detail: string, cause: string) => string> = {
-  'credentials.missing': () => `No credentials are set. Set ${ENV.authToken} to your auth token from ${TOKEN_PAGE}.`,
+  'credentials.missing': () => `No credentials are set. Set ${ENV.authToken} to your auth token from ${TOKEN_PAGE}, or mount an offline license at ${MOUNTED_LICENSE} for an installation that never reaches the license server.`,
   'credentials.invalid': () =>
     `The credentials defined in your environment are invalid. Set ${ENV.authToken} to a valid auth token (or ${ENV.apiKey} to a valid API key) from ${TOKEN_PAGE}.`,
   'credentials.malformed': (d) => `The credentials are malformed: ${d}. Copy the auth token again from ${TOKEN_PAGE}.`,
@@ -40,6 +41,7 @@ const TEXT: Record<string, (detail: string, cause: string) => string> = {
     `The license server is failing (it answered with an error) and no usable cached license was found: ${d}. Try again later; once activated online, a license stays valid offline for 24 h.`,
   'clock.skew': (d) =>
     `The clocks of this machine and the license server differ by more than 5 minutes, so the license it issued does not fit this machine's time (${d}). Fix the clock (NTP) of this machine or of the license server.`,
+  ...OFFLINE_REASON_TEXT,
 };
 
 /** The server's codes (section 4) mapped onto the reasons above. */

@@ -4,8 +4,10 @@ import { LicenseError } from '../core/errors.ts';
 import { verifyLicenseFile, type LicenseClaims } from '../core/license.ts';
 import { defaultTrustedKeysPath } from '../core/paths.ts';
 import { resolveCredential } from '../core/credential-source.ts';
+import { checkOfflineLicense, OFFLINE_LICENSE_MODE } from './offline-license-check.ts';
 
-export type LicenseState = { pro: true; claims: LicenseClaims } | { pro: false; why: string };
+/** What the product serves from: the claims of a 24-hour license or of an offline license (both have ws and features). */
+export type LicenseState = { pro: true; claims: Pick<LicenseClaims, 'ws' | 'features'> } | { pro: false; why: string };
 
 /** The credential the product was started with, read as the entrypoint reads it; none when it cannot be. */
 function credentialOf(env: Env): string | undefined {
@@ -17,6 +19,8 @@ function credentialOf(env: Env): string | undefined {
 export async function checkLicense(env: Env, now: Date): Promise<LicenseState> {
   const file = env[ENV.licenseFile];
   if (!file) return { pro: false, why: 'no LICENSE_FILE' };
+  // An offline license stands for an installation, not a credential: it is verified as its own kind, never as a 24-hour one.
+  if (env[ENV.licenseMode] === OFFLINE_LICENSE_MODE) return checkOfflineLicense(file, env, now);
   // A license is bound to a credential: without one, a copied license file would make any machine Pro.
   const credential = credentialOf(env);
   if (!credential) return { pro: false, why: `no credential to check ${ENV.licenseFile} against (set ${ENV.authToken})` };

@@ -11,7 +11,7 @@ import { claimsFor, forge, signRaw, testKey } from '../helpers/keys.ts';
 // untouched license, and every refusal is a LicenseError with one of the contract's codes and a short message.
 const RUNS = Number(process.env.FC_NUM_RUNS ?? 200);
 const CODES = new Set(['license.corrupt', 'license.algorithm', 'license.unknown_key', 'license.signature', 'license.audience',
-  'license.credential_mismatch', 'license.offline_expired', 'license.clock_rolled_back', 'license.inactive']);
+  'license.credential_mismatch', 'license.offline_expired', 'license.clock_rolled_back', 'license.inactive', 'license.wrong_type']);
 
 const token = generateToken('developer');
 const key = await testKey();

@@ -4,6 +4,7 @@ import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair, type J
 import { OFFLINE_VALIDITY_S } from '../../src/core/constants.ts';
 import { credentialBinding } from '../../src/core/credentials.ts';
 import { signLicense, type LicenseClaims } from '../../src/core/license.ts';
+import { signOfflineLicense, type OfflineLicenseClaims } from '../../src/core/offline-license.ts';
 
 export interface TestKey {
   kid: string;
@@ -43,4 +44,18 @@ export async function signRaw(key: TestKey, payload: string, header: Record<stri
   return new CompactSign(new TextEncoder().encode(payload))
     .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'license+jwt', ...header })
     .sign(key.privateKey);
+}
+
+/** Offline claims (issue 21) valid from `nbfSeconds` for `days`. */
+export function offlineClaimsFor(nbfSeconds: number, days = 365, over: Partial<OfflineLicenseClaims> = {}): OfflineLicenseClaims {
+  return {
+    iss: 'http://test', aud: 'localstack-pro', sub: 'ws-test', jti: `off-${nbfSeconds}-${Math.random()}`,
+    iat: nbfSeconds, nbf: nbfSeconds, exp: nbfSeconds + days * 86_400, use: 'offline-installation',
+    ws: { id: 'ws-test', name: 'Test' }, lic: { id: 'lic-test', type: 'subscription', plan: 'pro' }, features: ['xray'],
+    installation: 'build-farm-1', seats: 2, ...over,
+  };
+}
+
+export async function forgeOffline(key: TestKey, claims: OfflineLicenseClaims): Promise<string> {
+  return signOfflineLicense(claims, key);
 }

@@ -3,6 +3,7 @@ import { generateLegacyKey, generateToken, hashCredential, maskCredential, type 
 import { MAX_SEATS, TRIAL_DAYS } from '../constants.ts';
 import { ApiError } from '../errors.ts';
 import { isComparableInstant } from './instant.ts';
+import { offlineSeatsTaken } from '../storage/offline-licenses.ts';
 import type { CiTokenRow, LicenseRow, MemberRow, Role, Store, StoreReads, StoreTx, WorkspaceRow } from '../storage/store.ts';
 
 export interface LegacyPolicy {
@@ -114,10 +115,13 @@ export class AccountOps {
     await this.tx.updateMember(memberId, { role });
   }
 
-  private async checkSeatFree(workspaceId: string): Promise<void> {
+  private async checkSeatFree(workspaceId: string, now = new Date()): Promise<void> {
     const seats = (await this.tx.license(workspaceId))?.seats;
-    if (seats != null && (await this.tx.licensedCount(workspaceId)) >= seats) {
-      throw new ApiError(409, 'license.no_seats', `every one of the ${seats} seats of ${workspaceId} is assigned; free one or buy more`);
+    if (seats == null) return;
+    // Offline licenses take seats while they are valid (issue 21): counted in this same transaction.
+    const offline = await offlineSeatsTaken(this.tx.sql, workspaceId, now);
+    if ((await this.tx.licensedCount(workspaceId)) + offline >= seats) {
+      throw new ApiError(409, 'license.no_seats', `every one of the ${seats} seats of ${workspaceId} is assigned${offline ? ` (${offline} taken by offline licenses while they are valid)` : ''}; free one or buy more`);
     }
   }
 

@@ -6,6 +6,7 @@ import type { MemberRow, WorkspaceRow } from '../storage/store.ts';
 import { CONSOLE } from './constants.ts';
 import { Sessions } from './sessions.ts';
 import type { ConsoleStore } from './store.ts';
+import type { LicenseSigner } from '../signing/keys.ts';
 import { failurePage } from './views/failure-page.ts';
 import type { Viewer } from './views/layout.ts';
 import type { TokenView } from './views/workspace-pages.ts';
@@ -18,6 +19,8 @@ export interface ConsoleOptions {
   adminToken?: string;
   /** The server's public URL (its --issuer): https there means the console is behind TLS even when a proxy speaks plain HTTP to it. */
   publicUrl: () => string;
+  /** Signs offline licenses issued on Users & Licenses (issue 21); without it the section says it is unavailable. */
+  keys?: LicenseSigner;
 }
 
 /** The signed-in member of one request. */
@@ -36,8 +39,10 @@ export class Console {
   readonly clock: () => Date;
   readonly sessions: Sessions;
   readonly publicUrl: () => string;
+  readonly keys: LicenseSigner | undefined;
   constructor(options: ConsoleOptions) {
     this.publicUrl = options.publicUrl;
+    this.keys = options.keys;
     this.accounts = options.accounts;
     this.store = options.store;
     this.clock = options.clock;

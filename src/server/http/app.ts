@@ -126,6 +126,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.register(adminSecretScanningRoutes, { ...ctx, prefix: '/admin/v1' });
   app.register(consolePlugin, {
     accounts: options.accounts, clock: options.clock, adminToken: options.adminToken, publicUrl: () => options.issuer, store: consoleStoreFor(options.accounts.store),
+    keys: options.keys,
   });
   return app;
 }

@@ -1,7 +1,8 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { LICENSE_ALG, LICENSE_TYP } from '../../core/constants.ts';
+import { LICENSE_ALG, LICENSE_TYP, OFFLINE_LICENSE_TYP } from '../../core/constants.ts';
+import type { OfflineLicenseClaims } from '../../core/offline-license.ts';
 import { writeAtomic } from '../../core/files.ts';
 import type { Jwks, LicenseClaims } from '../../core/license.ts';
 import { SERVER_EXIT } from '../constants.ts';
@@ -36,6 +37,8 @@ const b64url = (data: string | Buffer) => Buffer.from(data).toString('base64url'
 /** What the routes need from a signer: the file-backed SigningKeys here, or keys shared by replicas through a database. */
 export interface LicenseSigner {
   sign(claims: LicenseClaims): string | Promise<string>;
+  /** An offline license (issue 21): the current key, the offline `typ`; the key id kept for the audit list. */
+  signOffline(claims: OfflineLicenseClaims): Signed | Promise<Signed>;
   publicKeys(): Jwks | Promise<Jwks>;
   /** Signs with the staged key when there is one (promoted), else with a new one. */
   rotate(): Rotated | Promise<Rotated>;
@@ -46,17 +49,18 @@ export interface LicenseSigner {
 
 /** Which key signs, which is staged, which still verify: key ids only. */
 export interface KeyStatus { current: string; next: string | null; previous: string[] }
+export interface Signed { jws: string; kid: string }
 export interface Rotated { kid: string; jwks: Jwks; promoted: boolean }
 export interface Staged extends KeyStatus { jwks: Jwks; created: boolean }
 
 /** base64url of the protected header of section 5 for a key id. */
-export const protectedHeader = (kid: string) => b64url(JSON.stringify({ alg: LICENSE_ALG, kid, typ: LICENSE_TYP }));
+export const protectedHeader = (kid: string, typ: string = LICENSE_TYP) => b64url(JSON.stringify({ alg: LICENSE_ALG, kid, typ }));
 
 /**
  * The compact JWS: header and claims signed with Ed25519 through node:crypto, on the event loop: on libuv's thread
  * pool a signature cost more CPU in hand-offs than it saved the loop, and no more activations (bench:server).
  */
-export function signCompact(header: string, privateKey: KeyObject, claims: LicenseClaims): string {
+export function signCompact(header: string, privateKey: KeyObject, claims: LicenseClaims | OfflineLicenseClaims): string {
   const input = `${header}.${b64url(JSON.stringify(claims))}`;
   return `${input}.${sign(null, Buffer.from(input), privateKey).toString('base64url')}`;
 }
@@ -188,6 +192,11 @@ export class SigningKeys implements LicenseSigner {
   sign(claims: LicenseClaims): string {
     const { header, privateKey } = this.state;
     return signCompact(header, privateKey, claims);
+  }
+
+  signOffline(claims: OfflineLicenseClaims): Signed {
+    const { kid, privateKey } = this.state;
+    return { jws: signCompact(protectedHeader(kid, OFFLINE_LICENSE_TYP), privateKey, claims), kid };
   }
 
   /**

@@ -4,7 +4,9 @@ import { SERVER_EXIT } from '../constants.ts';
 import { ServerConfigError } from '../errors.ts';
 import { KEK_ENV, open, seal } from './key-encryption.ts';
 import type { PgTx, PostgresStore, SigningKeyRow } from '../storage/postgres/store.ts';
-import { newKey, protectedHeader, publicHalf, signCompact, usablePrivateKey, type Jwk, type KeyStatus, type LicenseSigner, type Rotated, type Staged } from './keys.ts';
+import { newKey, protectedHeader, publicHalf, signCompact, usablePrivateKey, type Jwk, type KeyStatus, type LicenseSigner, type Rotated, type Signed, type Staged } from './keys.ts';
+import { OFFLINE_LICENSE_TYP } from '../../core/constants.ts';
+import type { OfflineLicenseClaims } from '../../core/offline-license.ts';
 
 interface KeyState { kid: string; header: string; privateKey: KeyObject; jwks: Jwks; status: KeyStatus }
 
@@ -101,6 +103,11 @@ export class SharedSigningKeys implements LicenseSigner {
   async sign(claims: LicenseClaims): Promise<string> {
     const { header, privateKey } = await this.fresh(this.store.observedKid());
     return signCompact(header, privateKey, claims);
+  }
+
+  async signOffline(claims: OfflineLicenseClaims): Promise<Signed> {
+    const { kid, privateKey } = await this.fresh();
+    return { jws: signCompact(protectedHeader(kid, OFFLINE_LICENSE_TYP), privateKey, claims), kid };
   }
 
   async publicKeys(): Promise<Jwks> {

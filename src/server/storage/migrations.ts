@@ -57,6 +57,15 @@ CREATE TABLE leaked_credentials (
 CREATE INDEX leaked_credentials_ws ON leaked_credentials (workspace_id, found_at);
 `;
 
+// Offline licenses (issue 21): the audit list keeps the id, the SHA-256 of the JWS and what it stands for, never the file.
+const OFFLINE_LICENSES = `
+CREATE TABLE offline_licenses (
+  id TEXT PRIMARY KEY, workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  name TEXT NOT NULL, seats INTEGER NOT NULL, kid TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE,
+  issued_by TEXT NOT NULL, issued_at TEXT NOT NULL, not_before TEXT NOT NULL, expires_at TEXT NOT NULL);
+CREATE INDEX offline_licenses_ws ON offline_licenses (workspace_id, expires_at);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   // IF NOT EXISTS: databases created before migrations were recorded already hold these tables.
   { version: 1, name: 'accounts, licenses, activations, settings', sqlite: TABLES, postgres: TABLES },
@@ -91,6 +100,7 @@ CREATE UNIQUE INDEX signing_keys_next ON signing_keys ((true)) WHERE staged_at I
   // IF NOT EXISTS: SQLite databases of servers before this migration created these tables at the console's start.
   { version: 4, name: 'web console logins, sessions, invitations', sqlite: CONSOLE_TABLES, postgres: CONSOLE_TABLES },
   { version: 5, name: 'secret scanning alerts and leaked credentials', sqlite: LEAK_TABLES, postgres: LEAK_TABLES },
+  { version: 6, name: 'offline licenses (their id and hash, never the file)', sqlite: OFFLINE_LICENSES, postgres: OFFLINE_LICENSES },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -7,18 +7,20 @@ import { html, type Console, type SignedIn } from '../context.ts';
 import { canManageMembers, inviteRefusal, roleChangeRefusal } from '../permissions.ts';
 import { membersPage } from '../views/workspace-pages.ts';
 import { keyOf, newSecret, seal, secretHash } from '../vault.ts';
+import { offlineLicenseRoutes, offlineView, type MembersExtra } from './offline-licenses.ts';
 import { denied, lastUse, only, signedIn, type Form, type Handler, type Id } from './guards.ts';
 
 /** Users & Licenses: members, seats, roles, invitations. */
 export function memberRoutes(app: FastifyInstance, c: Console): void {
   const page = (handler: Handler) => signedIn(c, handler);
-  const membersView = async (s: SignedIn, reply: FastifyReply, extra: { error?: string; notice?: string; invitation?: { email: string; link: string } } = {}, status = 200) => {
+  const membersView = async (s: SignedIn, reply: FastifyReply, extra: MembersExtra = {}, status = 200) => {
     const lic = await c.accounts.effectiveLicense(s.workspace);
     const members = await c.accounts.store.members(s.workspace.id);
     const last = lastUse(await c.accounts.store.activations(s.workspace.id, CONSOLE.recentActivations));
+    const offline = await offlineView(c, s, lic);
     return html(reply, membersPage({
-      csrf: s.csrf, viewer: s.viewer, manage: canManageMembers(s.member.role), ...extra,
-      seats: { used: members.filter((m) => m.licensed === 1).length, bought: lic.seats, trial: lic.implicit },
+      csrf: s.csrf, viewer: s.viewer, manage: canManageMembers(s.member.role), ...extra, offline,
+      seats: { used: members.filter((m) => m.licensed === 1).length, bought: lic.seats, trial: lic.implicit, offline: offline.taken },
       members: members.map((m) => ({ id: m.id, email: m.email, role: m.role, licensed: m.licensed === 1, lastActivation: last.get(m.id) ?? null, self: m.id === s.member.id })),
     }), status);
   };
@@ -59,12 +61,15 @@ export function memberRoutes(app: FastifyInstance, c: Console): void {
     } catch (error) {
       if (error instanceof ApiError && error.code === 'license.no_seats') {
         const seats = (await c.accounts.effectiveLicense(s.workspace)).seats;
-        return membersView(s, reply, { error: `No seat left for ${target.email}: all ${seats} seats of your license are assigned. Free a seat first, or buy more seats.` }, 409);
+        const taken = (await offlineView(c, s, await c.accounts.effectiveLicense(s.workspace))).taken;
+        const byOffline = taken ? ` (${taken} of them taken by offline licenses while they are valid)` : '';
+        return membersView(s, reply, { error: `No seat left for ${target.email}: all ${seats} seats of your license are assigned${byOffline}. Free a seat first, or buy more seats.` }, 409);
       }
       throw error;
     }
     return membersView(s, reply, { notice: licensed ? `${target.email} now holds a seat.` : `${target.email}’s seat is free again.` });
   })));
+  offlineLicenseRoutes(app, c, page, manager, membersView);
   app.post('/workspace/members/:id/role', page(manager(async (s, request, reply) => {
     const target = await c.memberOfWorkspace(s, (request.params as Id).id);
     const role = roleOf((request.body as Form).role);

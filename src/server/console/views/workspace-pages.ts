@@ -4,6 +4,7 @@ import { daysLeft, day, plural, when } from './format.ts';
 import { html, type Markup } from './html.ts';
 import { page, type Viewer } from './layout.ts';
 import { leakEventsSection, type LeakEventView } from './leak-events.ts';
+import { issuedFile, offlineSection, type OfflineSectionView } from './offline-licenses.ts';
 
 /** The member's developer token: its value when this session can unlock it, else only its mask. */
 export interface TokenView { value?: string; mask: string }
@@ -131,9 +132,11 @@ export interface MemberView { id: string; email: string; role: string; licensed:
 
 export const membersPage = (input: Base & {
   manage: boolean;
-  seats: { used: number; bought: number | null; trial: boolean };
+  seats: { used: number; bought: number | null; trial: boolean; offline?: number };
   members: MemberView[];
   invitation?: { email: string; link: string };
+  offline?: OfflineSectionView;
+  issued?: { name: string; file: string };
 }) => page({
   title: 'Users & Licenses', csrf: input.csrf, viewer: input.viewer, path: '/workspace/members',
   body: html`
@@ -144,6 +147,7 @@ export const membersPage = (input: Base & {
         <div class="snippet"><pre><code id="invitation-link">${input.invitation.link}</code></pre>
           <button type="button" class="copy" data-copy="invitation-link" hidden>Copy invitation link</button></div>
       </div>`}
+    ${issuedFile(input.issued)}
     <p class="seats" id="seats">${seatLine(input.seats)}</p>
     ${!input.manage && alert('info', `Your role (${input.viewer.role}) can see the members but not change them; ask a workspace admin or owner.`)}
     <div class="table-wrap"><table class="stack">
@@ -161,13 +165,17 @@ export const membersPage = (input: Base & {
             <select id="invite-role" name="role">${roleOptions('member', input.viewer.role === 'owner')}</select></div>
           <button type="submit" class="primary">Invite member</button>
         </form>
-      </section>`}`,
+      </section>`}
+    ${input.offline && offlineSection({ view: input.offline, manage: input.manage, csrf: input.csrf, bought: input.seats.bought, trial: input.seats.trial })}`,
 });
 
-function seatLine(s: { used: number; bought: number | null; trial: boolean }): string {
+function seatLine(s: { used: number; bought: number | null; trial: boolean; offline?: number }): string {
   if (s.trial) return 'Trial: every member is covered, no seat to assign.';
-  if (s.bought === null) return `${plural(s.used, 'seat')} assigned; this license has no seat limit.`;
-  return `${s.used} of ${plural(s.bought, 'seat')} assigned${s.used >= s.bought ? ' — none left' : ''}.`;
+  const offline = s.offline ?? 0;
+  const used = s.used + offline;
+  const split = offline ? ` (${s.used} to members, ${offline} to offline licenses while they are valid)` : '';
+  if (s.bought === null) return `${plural(used, 'seat')} assigned${split}; this license has no seat limit.`;
+  return `${used} of ${plural(s.bought, 'seat')} assigned${split}${used >= s.bought ? ' — none left' : ''}.`;
 }
 
 const roleOptions = (current: string, owner: boolean) =>

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ACTIVATIONS_LISTED } from '../../constants.ts';
 import { ApiError } from '../../errors.ts';
-import { CiTokenName, IdParams, LegacyPolicyBody, License, NewMember, NewWorkspace, RoleBody, Seat, WsIdParams, WsParams } from '../schemas.ts';
+import { describeOfflineLicense, issueOfflineLicense, listOfflineLicenses } from '../../accounts/offline-licenses.ts';
+import { offlineLicenseKeys } from '../../storage/offline-licenses.ts';
+import { CiTokenName, IdParams, LegacyPolicyBody, License, NewMember, NewOfflineLicense, NewWorkspace, RoleBody, Seat, WsIdParams, WsParams } from '../schemas.ts';
 import type { RouteContext } from './context.ts';
 import { requireAdminToken } from './admin-auth.ts';
 import { refuseUnexpectedBody } from './context.ts';
@@ -86,6 +88,15 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
     await accounts.endLicense(request.params.ws, clock());
     return accounts.effectiveLicense(await accounts.requireWorkspace(request.params.ws));
   });
+  app.get('/workspaces/:ws/offline-licenses', { schema: { params: WsParams } }, async (request) => ({
+    offlineLicenses: await listOfflineLicenses(accounts, request.params.ws, clock()),
+  }));
+  app.post('/workspaces/:ws/offline-licenses', { schema: { params: WsParams, body: NewOfflineLicense } }, async (request, reply) => {
+    const now = clock();
+    const { row, file } = await issueOfflineLicense(accounts, keys, request.params.ws, request.body, { issuedBy: 'admin API', issuer: ctx.issuer(), now });
+    // The file is in this answer only: the server keeps its id and hash.
+    return reply.code(201).header('cache-control', 'no-store').send({ ...describeOfflineLicense(row, now), file });
+  });
   app.get('/legacy-policy', async () => accounts.legacyPolicy());
   app.put('/legacy-policy', { schema: { body: LegacyPolicyBody } }, async (request) => {
     await accounts.setLegacyPolicy(request.body);
@@ -97,4 +108,9 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
     return reply.code(staged.created ? 201 : 200).send(staged);
   });
   app.post('/signing-keys/rotate', async () => keys.rotate());
+  // Which keys signed offline licenses that are still valid: a rotation keeps them in the JWKS, pinned images must too.
+  app.get('/signing-keys/offline-licenses', async () => {
+    const { current } = await keys.status();
+    return { keys: (await offlineLicenseKeys(accounts.store.sql, clock())).map((k) => ({ kid: k.kid, current: k.kid === current, offlineLicenses: Number(k.count), validUntil: k.until })) };
+  });
 };
