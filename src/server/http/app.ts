@@ -16,6 +16,8 @@ import { addOperatorRoutes } from './routes/operator.ts';
 import { selfServiceRoutes } from './routes/self-service.ts';
 import { validatorCompiler } from './schemas.ts';
 import type { LicenseSigner } from '../signing/keys.ts';
+import { OidcVerifier } from '../oidc/verifier.ts';
+import { OIDC } from '../constants.ts';
 
 export interface ServerOptions {
   accounts: Accounts;
@@ -33,6 +35,8 @@ export interface ServerOptions {
   /** Read per request: main sets it once the port is known. */
   issuer: string;
   clock: () => Date;
+  /** The CI ID tokens accepted; by default the built-in issuers, for the audience `issuer`. */
+  oidc?: OidcVerifier;
 }
 
 /** Turns a route pattern such as /v1/ci-tokens/:id/rotate into a regular expression, for 405 answers. */
@@ -111,6 +115,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   const ctx: RouteContext = {
     accounts: options.accounts, keys: options.keys, limiter: options.limiter ?? new RateLimiter(options.rateLimit), adminToken: options.adminToken,
     issuer: () => options.issuer, clock: options.clock,
+    oidc: options.oidc ?? new OidcVerifier(OIDC.builtInIssuers, () => options.issuer),
   };
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/.well-known/jwks.json', async () => options.keys.publicKeys());

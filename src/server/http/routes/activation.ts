@@ -7,15 +7,22 @@ import { decideActivation } from '../../accounts/activation.ts';
 import { ApiError } from '../../errors.ts';
 import { ActivateBody, Activated } from '../schemas.ts';
 import { bearer, type RouteContext } from './context.ts';
+import { identifyPipeline } from './oidc-activation.ts';
 
 /** POST /v1/license/activate (section 4): who asks is settled before the body is read. */
 export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
   const { accounts, keys, limiter, clock } = ctx;
-  const callers = new WeakMap<FastifyRequest, { credential: Credential; principal: Principal; license: EffectiveLicense }>();
+  const callers = new WeakMap<FastifyRequest, { credential: Credential; principal: Principal; license: EffectiveLicense; pipeline?: string }>();
 
   app.addHook('onRequest', async (request) => {
     const value = bearer(request);
     if (!value) throw new ApiError(401, 'licensing.credentials.invalid', 'no credentials: send "Authorization: Bearer <auth token>"');
+    // A CI platform's ID token (a JWT) instead of an auth token: see docs/reference.md, "CI without secrets".
+    const pipeline = await identifyPipeline(ctx, value);
+    if (pipeline) {
+      callers.set(request, pipeline);
+      return;
+    }
     let credential: Credential;
     try {
       credential = parseCredential(value);
@@ -34,7 +41,7 @@ export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
   });
 
   app.post('/v1/license/activate', { schema: { body: ActivateBody, response: { 200: Activated } } }, async (request) => {
-    const { credential, principal, license: effective } = callers.get(request)!;
+    const { credential, principal, license: effective, pipeline } = callers.get(request)!;
     const now = clock();
     const body = request.body;
     const claims = decideActivation({
@@ -47,6 +54,7 @@ export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
     await accounts.store.recordActivation({
       id: claims.jti, workspace_id: principal.workspace.id, subject: principal.id, at: now.toISOString(), ci: body.ci ? 1 : 0,
       ci_provider: body.ciProvider ?? null, version: body.version, machine_id: body.machineId ?? null,
+      ...(pipeline && { pipeline }),
     });
     return { license };
   });
