@@ -32,6 +32,7 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
 const DEFINITIVE_STATUS: Record<string, number> = {
   'licensing.credentials.format': 400,
   'licensing.credentials.invalid': 401,
+  'licensing.oidc.malformed': 400,
 };
 const definitiveStatus = (code: string) => DEFINITIVE_STATUS[code] ?? 403;
 

@@ -36,6 +36,21 @@ const TEXT: Record<string, (detail: string, cause: string) => string> = {
     `The license server was busy (rate limited) and no usable cached license was found: ${d}. Try again in a few minutes; once activated online, a license stays valid offline for 24 h.`,
   'server.failing': (d) =>
     `The license server is failing (it answered with an error) and no usable cached license was found: ${d}. Try again later; once activated online, a license stays valid offline for 24 h.`,
+  'oidc.permission_missing': (_d, c) =>
+    `${c}. Add "permissions: id-token: write" to the job to activate without a stored secret (see ci-without-secrets in the docs), or set ${ENV.authToken} to a CI auth token (lsci-…) from ${TOKEN_PAGE}.`,
+  'oidc.fork_pull_request': (_d, c) =>
+    `${c}. Give such jobs a CI auth token (lsci-…) in ${ENV.authToken}, or run them without Pro with ${ENV.activatePro}=0.`,
+  'oidc.token_request_failed': (_d, c) => `${c}. Re-run the job; if it persists, set ${ENV.authToken} to a CI auth token from ${TOKEN_PAGE}.`,
+  'oidc.token_unreadable': (_d, c) => `${c}. Pass the ID token of your CI platform unchanged in ${ENV.oidcToken} or ${ENV.oidcTokenFile}.`,
+  // The server's refusals of an ID token carry their own cause and fix.
+  'oidc.no_trust': (d) => `${d}.`,
+  'oidc.issuer_untrusted': (d) => `${d}.`,
+  'oidc.audience': (d) => `${d}.`,
+  'oidc.expired': (d) => `${d}.`,
+  'oidc.replayed': (d) => `${d}.`,
+  'oidc.signature': (d) => `${d}.`,
+  'oidc.not_yet_valid': (d) => `${d}.`,
+  'oidc.malformed': (d) => `${d}.`,
   'clock.skew': (d) =>
     `The clocks of this machine and the license server differ by more than 5 minutes, so the license it issued does not fit this machine's time (${d}). Fix the clock (NTP) of this machine or of the license server.`,
 };
@@ -49,6 +64,8 @@ export const SERVER_CODES: Record<string, string> = {
   'licensing.license.expired': 'license.expired',
   'licensing.legacy_key.downtime': 'legacy_key.downtime',
   'licensing.legacy_key.sunset': 'legacy_key.sunset',
+  ...Object.fromEntries(['no_trust', 'issuer_untrusted', 'audience', 'expired', 'replayed', 'signature', 'not_yet_valid', 'malformed']
+    .map((c) => [`licensing.oidc.${c}`, `oidc.${c}`])),
 };
 
 function capital(s: string): string {
