@@ -4,6 +4,7 @@ import type { Accounts } from '../accounts/model.ts';
 import { ApiError } from '../errors.ts';
 import type { MemberRow, WorkspaceRow } from '../storage/store.ts';
 import { CONSOLE } from './constants.ts';
+import { OIDC } from '../constants.ts';
 import { Sessions } from './sessions.ts';
 import type { ConsoleStore } from './store.ts';
 import { failurePage } from './views/failure-page.ts';
@@ -18,6 +19,8 @@ export interface ConsoleOptions {
   adminToken?: string;
   /** The server's public URL (its --issuer): https there means the console is behind TLS even when a proxy speaks plain HTTP to it. */
   publicUrl: () => string;
+  /** The issuers of CI ID tokens the server trusts (the trusted CI identities' form offers them). */
+  oidcIssuers?: () => string[];
 }
 
 /** The signed-in member of one request. */
@@ -36,8 +39,10 @@ export class Console {
   readonly clock: () => Date;
   readonly sessions: Sessions;
   readonly publicUrl: () => string;
+  readonly oidcIssuers: () => string[];
   constructor(options: ConsoleOptions) {
     this.publicUrl = options.publicUrl;
+    this.oidcIssuers = options.oidcIssuers ?? (() => [...OIDC.builtInIssuers]);
     this.accounts = options.accounts;
     this.store = options.store;
     this.clock = options.clock;

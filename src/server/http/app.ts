@@ -124,6 +124,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.register(adminRoutes, { ...ctx, prefix: '/admin/v1' });
   app.register(consolePlugin, {
     accounts: options.accounts, clock: options.clock, adminToken: options.adminToken, publicUrl: () => options.issuer, store: consoleStoreFor(options.accounts.store),
+    oidcIssuers: () => ctx.oidc.issuers(),
   });
   return app;
 }
