@@ -167,7 +167,9 @@ if (process.env.BENCH_OIDC !== '0') {
     if (added.status !== 201) throw new Error(`trust not added: ${added.text}`);
     const count = Number(process.env.BENCH_OIDC_TOKENS ?? 8000);
     const tokens: string[] = [];
-    for (let i = 0; i < count + 1; i++) tokens.push(await issuer.sign({}, { audience: oidcServer.url, expiresInS: 3600 }));
+    // BENCH_OIDC_JTI=0: tokens without jti (GitHub's and GitLab's have one), to see what recording the use costs.
+    const claims = process.env.BENCH_OIDC_JTI === '0' ? { jti: undefined } : {};
+    for (let i = 0; i < count + 1; i++) tokens.push(await issuer.sign(claims, { audience: oidcServer.url, expiresInS: 3600 }));
     // One activation first: discovery and the key set are fetched once, then served from the key cache.
     const warm = await api(oidcServer, 'POST', '/v1/license/activate', { token: tokens.pop(), body: JSON.parse(body) });
     if (warm.status !== 200) throw new Error(`ID token refused: ${warm.text}`);

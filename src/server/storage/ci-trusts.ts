@@ -43,9 +43,23 @@ export function ciTrustCandidates(sql: Sql, issuer: string, pins: string[]): Pro
   return sql.all<CiTrustCandidate>(CANDIDATES, issuer, ...slots);
 }
 
-/** True the first time a token key is seen; false for a replay. Autocommit: one statement, atomic on both engines. */
-export async function firstUse(sql: Sql, tokenKey: string, expiresAt: string): Promise<boolean> {
-  return (await sql.run('INSERT INTO oidc_token_uses (token_key, expires_at) VALUES (?, ?) ON CONFLICT (token_key) DO NOTHING', tokenKey, expiresAt)) === 1;
+/** Uses recorded by one statement at most (so at most this many statement texts exist). */
+export const USES_PER_STATEMENT = 64;
+
+/**
+ * Records the uses of token keys; returns the keys seen for the first time (a key twice in `uses` is recorded once).
+ * One multi-row statement per USES_PER_STATEMENT: the activation's hot path records a batch of concurrent uses at once.
+ */
+export async function recordUses(sql: Sql, uses: { key: string; expiresAt: string }[]): Promise<Set<string>> {
+  const first = new Set<string>();
+  for (let i = 0; i < uses.length; i += USES_PER_STATEMENT) {
+    const chunk = uses.slice(i, i + USES_PER_STATEMENT);
+    const rows = await sql.all<{ token_key: string }>(
+      `INSERT INTO oidc_token_uses (token_key, expires_at) VALUES ${chunk.map(() => '(?, ?)').join(', ')} ON CONFLICT (token_key) DO NOTHING RETURNING token_key`,
+      ...chunk.flatMap((u) => [u.key, u.expiresAt]));
+    for (const r of rows) first.add(r.token_key);
+  }
+  return first;
 }
 
 /** Forgets the uses of tokens that have expired (a replay of them is refused as expired anyway). */

@@ -8,17 +8,19 @@ import { ApiError } from '../../errors.ts';
 import { ActivateBody, Activated } from '../schemas.ts';
 import { bearer, type RouteContext } from './context.ts';
 import { identifyPipeline } from './oidc-activation.ts';
+import { ReplayGuard } from '../../oidc/replay-guard.ts';
 
 /** POST /v1/license/activate (section 4): who asks is settled before the body is read. */
 export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
   const { accounts, keys, limiter, clock } = ctx;
+  const replay = new ReplayGuard(accounts.store);
   const callers = new WeakMap<FastifyRequest, { credential: Credential; principal: Principal; license: EffectiveLicense; pipeline?: string }>();
 
   app.addHook('onRequest', async (request) => {
     const value = bearer(request);
     if (!value) throw new ApiError(401, 'licensing.credentials.invalid', 'no credentials: send "Authorization: Bearer <auth token>"');
     // A CI platform's ID token (a JWT) instead of an auth token: see docs/reference.md, "CI without secrets".
-    const pipeline = await identifyPipeline(ctx, value);
+    const pipeline = await identifyPipeline(ctx, replay, value);
     if (pipeline) {
       callers.set(request, pipeline);
       return;

@@ -5,7 +5,8 @@ import type { EffectiveLicense, Principal } from '../../accounts/model.ts';
 import { OIDC } from '../../constants.ts';
 import { ApiError } from '../../errors.ts';
 import { looksLikeJwt, refuse } from '../../oidc/verifier.ts';
-import { firstUse, forgetExpiredUses } from '../../storage/ci-trusts.ts';
+import { forgetExpiredUses } from '../../storage/ci-trusts.ts';
+import type { ReplayGuard } from '../../oidc/replay-guard.ts';
 import type { RouteContext } from './context.ts';
 
 let lastSweep = 0;
@@ -14,7 +15,7 @@ let lastSweep = 0;
  * Who a bearer that is an ID token belongs to: verified, matched to a workspace's trust, used once (jti).
  * Undefined when the bearer is not an ID token (an auth token takes the usual path); a refusal otherwise.
  */
-export async function identifyPipeline(ctx: RouteContext, value: string): Promise<{ credential: Credential; principal: Principal; license: EffectiveLicense; pipeline: string } | undefined> {
+export async function identifyPipeline(ctx: RouteContext, replay: ReplayGuard, value: string): Promise<{ credential: Credential; principal: Principal; license: EffectiveLicense; pipeline: string } | undefined> {
   if (!looksLikeJwt(value)) return undefined;
   const now = ctx.clock();
   const token = await ctx.oidc.verify(value, now);
@@ -29,13 +30,13 @@ export async function identifyPipeline(ctx: RouteContext, value: string): Promis
   const match = await matchTrust(store.sql, token);
   if (typeof token.claims.jti === 'string') {
     const expiresAt = new Date(token.claims.exp! * 1000 + OIDC.skewS * 1000).toISOString();
-    if (!(await firstUse(store.sql, tokenKey(token.issuer, token.claims.jti), expiresAt))) {
+    if (!(await replay.firstUse(tokenKey(token.issuer, token.claims.jti), expiresAt))) {
       throw refuse('replayed', 'This ID token was used for an activation already, and each is accepted once',
         'Request a fresh ID token for each start (the entrypoint does so itself in GitHub Actions)');
     }
     if (now.getTime() - lastSweep > OIDC.sweepIntervalMs) {
       lastSweep = now.getTime();
-      void forgetExpiredUses(store.sql, now.toISOString()).catch(() => undefined);
+      void store.write((tx) => forgetExpiredUses(tx.sql, now.toISOString())).catch(() => undefined);
     }
   }
   return {
