@@ -35,8 +35,7 @@ export function ciTrustsSection(input: { csrf: string; trusts: CiTrustView[]; is
           </tbody>
         </table></div>`}
       <h3>Trust a CI identity</h3>
-      <p class="hint" id="trust-conditions-hint">One condition per line, <code>claim=value</code>; each must equal the ID token's claim. One must pin the repository or its owner
-        (GitHub: <code>repository</code>, <code>repository_owner_id</code>…; GitLab: <code>project_path</code>, <code>namespace_path</code>…): a trust of the issuer alone would admit every repository on it.</p>
+      <p class="hint">Its conditions are the claims of your CI platform's ID token that must match.</p>
       <form method="post" action="/workspace/ci-trusts" class="stacked-form">
         ${csrfField(csrf)}
         ${field({ id: 'trust-name', label: 'Name', name: 'name', autocomplete: 'off', value: input.form?.name })}
@@ -50,6 +49,8 @@ export function ciTrustsSection(input: { csrf: string; trusts: CiTrustView[]; is
           <label for="trust-conditions">Conditions</label>
           <textarea id="trust-conditions" name="conditions" rows="3" required aria-describedby="trust-conditions-hint"
             placeholder=${'repository=acme/app\nref=refs/heads/main'}>${input.form?.conditions ?? ''}</textarea>
+          <p class="hint" id="trust-conditions-hint">One condition per line, <code>claim=value</code>; each must equal the ID token's claim. One must pin the repository or its owner
+        (GitHub: <code>repository</code>, <code>repository_owner_id</code>…; GitLab: <code>project_path</code>, <code>namespace_path</code>…): a trust of the issuer alone would admit every repository on it.</p>
         </div>
         <button type="submit" class="primary">Trust this CI identity</button>
       </form>
@@ -62,10 +63,10 @@ export function pipelineActivationsSection(activations: PipelineActivationView[]
     <section aria-labelledby="pipe-h">
       <h2 id="pipe-h">Recent activations by trusted pipelines</h2>
       ${activations.length === 0 ? html`<p>None yet: see <a href="/workspace/auth-tokens#ci-trusts">Trusted CI identities</a>.</p>` : html`
-        <div class="table-wrap"><table>
+        <div class="table-wrap"><table class="stack">
           <caption class="sr">Recent activations by trusted pipelines</caption>
           <thead><tr><th scope="col">Time</th><th scope="col">Trust</th><th scope="col">Repository</th><th scope="col">Ref</th><th scope="col">Run</th></tr></thead>
-          <tbody>${activations.map((a) => html`<tr><td>${when(a.at)}</td><td>${a.trust}</td><td>${a.repository ?? '—'}</td><td>${a.ref ?? '—'}</td><td>${a.run ?? '—'}</td></tr>`)}</tbody>
+          <tbody>${activations.map((a) => html`<tr><th scope="row">${when(a.at)}</th><td data-label="Trust">${a.trust}</td><td data-label="Repository">${a.repository ?? '—'}</td><td data-label="Ref">${a.ref ?? '—'}</td><td data-label="Run">${a.run ?? '—'}</td></tr>`)}</tbody>
         </table></div>`}
     </section>`;
 }
