@@ -31,6 +31,8 @@ export interface Activation {
   refresh: (signal?: AbortSignal) => Promise<RefreshResult>;
   /** The start fell back offline: the first refresh should come soon rather than at the interval. */
   refreshSoon: boolean;
+  /** Variables the command needs to check the license against its credential (an ID token already used, which names the pipeline). */
+  credentialEnv?: Env;
 }
 
 export interface ActivateOptions {
@@ -195,5 +197,7 @@ export async function activate(options: ActivateOptions): Promise<Activation> {
       return { ok: false, reason: { code: 'refresh.failed', detail: outsideText((error as Error)?.message ?? error, [value, ...(idToken?.secrets() ?? [])]) }, refused: false };
     }
   };
-  return { outcome: { activated: true, mode, licenseFile, license: saved.license, from, warnings }, refresh, refreshSoon: mode === 'offline' };
+  // The product binds the license to the pipeline's identity, read from the (used, single-use) ID token.
+  const credentialEnv = idToken && !env[ENV.oidcToken] && !env[ENV.oidcTokenFile] ? { [ENV.oidcToken]: idToken.first } : undefined;
+  return { outcome: { activated: true, mode, licenseFile, license: saved.license, from, warnings }, refresh, refreshSoon: mode === 'offline', credentialEnv };
 }

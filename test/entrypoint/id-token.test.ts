@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { assertNoSecret, baseEnv, cacheDir, childView, run, SHOW_ENV, type Run } from '../helpers/entrypoint.ts';
+import { assertNoSecret, baseEnv, cacheDir, childView, run, SHOW_ENV, start, waitFor, type Run } from '../helpers/entrypoint.ts';
+import { ROOT } from '../helpers/paths.ts';
+import { getHealth } from '../helpers/server.ts';
 import { startOidcIssuer, type OidcIssuer } from '../helpers/oidc-issuer.ts';
 import { api, fixture, startServer, tempDir, ADMIN_TOKEN, type RunningServer } from '../helpers/server.ts';
 import { writeJwks } from '../helpers/keys.ts';
@@ -56,6 +58,18 @@ describe('GitHub Actions with id-token: write', () => {
     const activations = (await api(server, 'GET', '/admin/v1/workspaces/ws-acme/activations', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json.activations;
     assert.equal(activations[0].ci, true);
     assert.equal(activations[0].pipeline.repository, 'acme/app');
+  });
+
+  test('the product started by the entrypoint verifies the license against the pipeline it was activated for: Pro', async () => {
+    issuer.setClaims({});
+    const p = start([process.execPath, join(ROOT, 'dist/pro-emulator.js')], github({ GATEWAY_LISTEN: '127.0.0.1:0' }));
+    await waitFor(() => /Listening on 127\.0\.0\.1:\d+/.test(p.output()));
+    const health = await getHealth(`http://127.0.0.1:${/Listening on 127\.0\.0\.1:(\d+)/.exec(p.output())![1]}`);
+    p.child.kill('SIGTERM');
+    const r = await p.done;
+    assert.equal(health.edition, 'pro', r.stderr);
+    assert.equal(health.services.xray, 'available');
+    noSecrets(r);
   });
 
   test('a refresh asks for a fresh ID token (each is accepted once)', async () => {
