@@ -110,3 +110,21 @@ test('the issuer rotates its key: the new kid is fetched once (bounded), tokens 
 test('--oidc-issuer must be https', async () => {
   await assert.rejects(startServer({ args: ['--oidc-issuer', 'http://127.0.0.1:1'] }), /--oidc-issuer must be an https URL/);
 });
+
+test('an issuer that cannot be reached: 503 with Retry-After (retried by the entrypoint), never a crash or a pass', async () => {
+  const gone = await startOidcIssuer();
+  const token = await gone.sign({}, { audience: 'https://license.acme.test' });
+  await gone.close();
+  const other = await startServer({ seed: f.seed, args: ['--rate-limit', '0', '--oidc-issuer', gone.url, '--oidc-audience', 'https://license.acme.test'], env: { NODE_EXTRA_CA_CERTS: gone.caFile } });
+  try {
+    for (let i = 0; i < 3; i++) {
+      const res = await activateVia(other, token);
+      assert.equal(res.status, 503, res.text);
+      assert.equal(res.json.error.code, 'licensing.oidc.issuer_unavailable');
+      assert.equal(res.headers.get('retry-after'), String(OIDC.retryAfterS));
+    }
+    assert.equal((await api(other, 'GET', '/health')).status, 200);
+  } finally {
+    await other.stop();
+  }
+});
