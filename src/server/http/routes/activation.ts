@@ -9,6 +9,7 @@ import { ActivateBody, Activated } from '../schemas.ts';
 import { bearer, type RouteContext } from './context.ts';
 import { identifyPipeline } from './oidc-activation.ts';
 import { ReplayGuard } from '../../oidc/replay-guard.ts';
+import { looksLikeJwt } from '../../oidc/verifier.ts';
 
 /** POST /v1/license/activate (section 4): who asks is settled before the body is read. */
 export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
@@ -20,7 +21,7 @@ export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
     const value = bearer(request);
     if (!value) throw new ApiError(401, 'licensing.credentials.invalid', 'no credentials: send "Authorization: Bearer <auth token>"');
     // A CI platform's ID token (a JWT) instead of an auth token: see docs/reference.md, "CI without secrets".
-    const pipeline = await identifyPipeline(ctx, replay, value);
+    const pipeline = looksLikeJwt(value) ? await identifyPipeline(ctx, replay, value) : undefined;
     if (pipeline) {
       callers.set(request, pipeline);
       return;
