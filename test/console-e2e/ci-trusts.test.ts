@@ -66,7 +66,7 @@ describe('trusted CI identities on the Auth Tokens page', { skip, timeout: 120_0
 
     await page.goto('/workspace/auth-tokens');
     const section = page.getByRole('region', { name: 'Trusted CI identities (no stored secret)' });
-    await section.getByLabel('Name').fill('app on main');
+    await section.getByLabel('Title').fill('app on main');
     await section.getByLabel('Issuer').selectOption(issuer.url);
     // A trust that pins no repository is refused in words, and the form keeps what was typed.
     await section.getByLabel('Conditions').fill('ref=refs/heads/main');

@@ -87,7 +87,7 @@ describe('GitHub Actions with id-token: write', () => {
     issuer.setClaims({ repository: 'acme/other', sub: 'repo:acme/other:ref:refs/heads/main' });
     const other = await run(SHOW_ENV, github());
     assert.equal(other.code, 55, other.stderr);
-    assert.match(other.stderr, /Reason: No trusted CI identity of https:\/\/127\.0\.0\.1:\d+ matches this pipeline \(repository acme\/other, ref refs\/heads\/main, environment \(none\)\)\. Add one/);
+    assert.match(other.stderr, /Reason: No trusted CI identity of https:\/\/127\.0\.0\.1:\d+ matches this pipeline \(repository acme\/other, ref refs\/heads\/main, environment \(none\)\)\. Add a trusted CI identity for this repository and ref on /);
     noSecrets(other);
     issuer.setClaims({ ref: 'refs/heads/feature', sub: 'repo:acme/app:ref:refs/heads/feature' });
     const ref = await run(SHOW_ENV, github());
@@ -137,7 +137,7 @@ describe('elsewhere: LOCALSTACK_OIDC_TOKEN(_FILE)', () => {
     assertNoSecret(r.stdout + r.stderr, [token]);
     const again = await run(SHOW_ENV, elsewhere({ LOCALSTACK_OIDC_TOKEN: token }));
     assert.equal(again.code, 55);
-    assert.match(again.stderr, /Reason: This ID token was used for an activation already, and each is accepted once\. Request a fresh ID token/);
+    assert.match(again.stderr, /Reason: This ID token was used for an activation already, and each is accepted once\. Use a fresh ID token for each start/);
     assertNoSecret(again.stdout + again.stderr, [token]);
     const expired = await run(SHOW_ENV, elsewhere({ LOCALSTACK_OIDC_TOKEN: await issuer.sign({}, { audience: server.url, issuedAgoS: 900 }) }));
     assert.equal(expired.code, 55);
@@ -148,13 +148,13 @@ describe('elsewhere: LOCALSTACK_OIDC_TOKEN(_FILE)', () => {
     const token = await issuer.sign({}, { audience: server.url, issuer: 'https://gitlab.example.org' });
     const r = await run(SHOW_ENV, elsewhere({ LOCALSTACK_OIDC_TOKEN: token }));
     assert.equal(r.code, 55);
-    assert.match(r.stderr, /Reason: This license server does not trust ID tokens from "https:\/\/gitlab\.example\.org"\. Ask its operator to add it with --oidc-issuer/);
+    assert.match(r.stderr, /Reason: This license server does not trust ID tokens from "https:\/\/gitlab\.example\.org" \(it trusts https:\/\/token\.actions\.githubusercontent\.com, https:\/\/gitlab\.com, https:\/\/127\.0\.0\.1:\d+\)\. Ask the license server's operator to trust it/);
     assertNoSecret(r.stdout + r.stderr, [token]);
   });
 
   test('not an ID token at all: one line that says what to pass', async () => {
     const r = await run(SHOW_ENV, elsewhere({ LOCALSTACK_OIDC_TOKEN: 'not-a-jwt' }));
     assert.equal(r.code, 55);
-    assert.match(r.stderr, /Reason: LOCALSTACK_OIDC_TOKEN does not hold an ID token .*\. Pass the ID token of your CI platform unchanged/);
+    assert.match(r.stderr, /Reason: LOCALSTACK_OIDC_TOKEN does not hold an ID token .*\. Set LOCALSTACK_OIDC_TOKEN to the ID token of your CI platform, unchanged/);
   });
 });

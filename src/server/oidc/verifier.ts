@@ -118,8 +118,8 @@ export class OidcVerifier {
     const issuer = typeof claims.iss === 'string' ? claims.iss : '';
     const keys = this.byIssuer.get(issuer);
     if (!keys) {
-      throw refuse('issuer_untrusted', `This license server does not trust ID tokens from ${JSON.stringify(issuer.slice(0, 200))}`,
-        `Ask its operator to add it with --oidc-issuer, or use a CI auth token; trusted issuers are ${this.issuers().join(', ')}`);
+      throw refuse('issuer_untrusted', `This license server does not trust ID tokens from ${JSON.stringify(issuer.slice(0, 200))} (it trusts ${this.issuers().join(', ')})`,
+        'Ask its operator to add it with --oidc-issuer, or use a CI auth token');
     }
     const alg = typeof header.alg === 'string' && Object.hasOwn(SIGNATURE, header.alg) ? header.alg : undefined;
     if (!alg || header.crit !== undefined || (header.kid !== undefined && typeof header.kid !== 'string')) throw this.refusal(new errors.JOSEAlgNotAllowed(), issuer, '', claims);

@@ -85,7 +85,7 @@ test('refused, each with its cause and fix: another repository, another ref, exp
   const once = await idToken();
   assert.equal((await activateVia(server, once)).status, 200);
   await refused(once, 'replayed', /used for an activation already.*Request a fresh ID token/);
-  await refused(await idToken({}, { issuer: 'https://token.example.org' }), 'issuer_untrusted', /does not trust ID tokens from "https:\/\/token\.example\.org"\. Ask its operator to add it with --oidc-issuer/);
+  await refused(await idToken({}, { issuer: 'https://token.example.org' }), 'issuer_untrusted', /does not trust ID tokens from "https:\/\/token\.example\.org" \(it trusts https:\/\/token\.actions\.githubusercontent\.com, https:\/\/gitlab\.com, https:\/\/127\.0\.0\.1:\d+\)\. Ask its operator to add it with --oidc-issuer/);
   // A token whose payload was changed after signing (another repository) does not verify.
   const [h, , s] = (await idToken()).split('.');
   const payload = Buffer.from(JSON.stringify({ ...decodeJwt(await idToken()), repository: 'evil/app' })).toString('base64url');

@@ -38,7 +38,7 @@ export function ciTrustsSection(input: { csrf: string; trusts: CiTrustView[]; is
       <p class="hint">Its conditions are the claims of your CI platform's ID token that must match.</p>
       <form method="post" action="/workspace/ci-trusts" class="stacked-form">
         ${csrfField(csrf)}
-        ${field({ id: 'trust-name', label: 'Name', name: 'name', autocomplete: 'off', value: input.form?.name })}
+        ${field({ id: 'trust-name', label: 'Title', name: 'name', autocomplete: 'off', value: input.form?.name, hint: 'What it admits, e.g. app on main.' })}
         <div class="field">
           <label for="trust-issuer">Issuer</label>
           <select id="trust-issuer" name="issuer">
