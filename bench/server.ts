@@ -3,7 +3,7 @@
 // Every activation is committed before it is answered; the run checks that the database holds one row per 2xx.
 import { spawn } from 'node:child_process';
 import { createPrivateKey, sign } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
@@ -12,7 +12,8 @@ import { DatabaseSync } from 'node:sqlite';
 import { importJWK } from 'jose';
 import { signLicense } from '../src/core/license.ts';
 import { SigningKeys } from '../src/server/signing/keys.ts';
-import { fixture, startServer, tempDir, type RunningServer } from '../test/helpers/server.ts';
+import { api, fixture, startServer, tempDir, type RunningServer } from '../test/helpers/server.ts';
+import { startOidcIssuer } from '../test/helpers/oidc-issuer.ts';
 import { KEY_SECRET, startPostgres } from '../test/helpers/postgres.ts';
 import { ROOT } from '../test/helpers/paths.ts';
 
@@ -31,9 +32,10 @@ interface Result {
   p99: number;
 }
 
-function autocannon(url: string, extra: string[], connections = CONNECTIONS): Promise<Result> {
+/** autocannon's CLI, or (`script`) another load generator that prints the same JSON. */
+function autocannon(url: string, extra: string[], connections = CONNECTIONS, script?: string[]): Promise<Result> {
   const bin = join(ROOT, 'node_modules/autocannon/autocannon.js');
-  const child = spawn(process.execPath, [bin, '-c', String(connections), '-d', String(SECONDS), '--json', ...extra, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, script ?? [bin, '-c', String(connections), '-d', String(SECONDS), '--json', ...extra, url], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   let loadCpu = 0;
@@ -103,9 +105,9 @@ function discardOutput(server: RunningServer): RunningServer {
 }
 
 /** Runs autocannon and measures the server's CPU time per answered request. */
-async function measure(pid: number, url: string, extra: string[]): Promise<Result & { cpuUs: number; loopUs: number }> {
+async function measure(pid: number, url: string, extra: string[], script?: string[]): Promise<Result & { cpuUs: number; loopUs: number }> {
   const [before, loopBefore] = [cpuSeconds(pid), cpuSeconds(pid, pid)];
-  const r = await autocannon(url, extra);
+  const r = await autocannon(url, extra, CONNECTIONS, script);
   const n = Math.max(1, r.ok + r.non2xx);
   // The main thread (tid = pid) runs the event loop; the rest is the thread pool, the writer thread and V8's helpers.
   return { ...r, cpuUs: ((cpuSeconds(pid) - before) * 1e6) / n, loopUs: ((cpuSeconds(pid, pid) - loopBefore) * 1e6) / n };
@@ -153,6 +155,47 @@ console.log(`durability: ${activate.ok} activations answered 2xx, ${rows} rows a
 console.log(`signing one license: jose SignJWT ${signing.jose.toFixed(1)} µs, node:crypto Ed25519 ${signing.direct.toFixed(1)} µs on the event loop; ` +
   `on the thread pool ${signing.poolLoop.toFixed(1)} µs of event-loop time, ${signing.poolWall.toFixed(1)} µs wall per license with 50 in flight`);
 if (rows < activate.ok) process.exitCode = 1;
+
+// ID tokens (CI without secrets): the same server activates with a CI token and with pre-signed RS256 ID tokens of a
+// real HTTPS issuer (each token once: the jti is recorded), side by side; the issuer's keys are fetched once and cached.
+if (process.env.BENCH_OIDC !== '0') {
+  const issuer = await startOidcIssuer();
+  const oidcServer = discardOutput(await startServer({ seed: f.seed, args: ['--rate-limit', '0', '--oidc-issuer', issuer.url], env: { ...logLevel, NODE_EXTRA_CA_CERTS: issuer.caFile } }));
+  const body = JSON.stringify({ product: 'localstack-pro', version: '1.0.0', ci: true, ciProvider: 'bench', machineId: 'bench' });
+  try {
+    const added = await api(oidcServer, 'POST', '/v1/ci-trusts', { token: f.admin, body: { name: 'bench', issuer: issuer.url, conditions: { repository: 'acme/app', ref: 'refs/heads/main' } } });
+    if (added.status !== 201) throw new Error(`trust not added: ${added.text}`);
+    const count = Number(process.env.BENCH_OIDC_TOKENS ?? 8000);
+    const tokens: string[] = [];
+    // BENCH_OIDC_JTI=0: tokens without jti (GitHub's and GitLab's have one), to see what recording the use costs.
+    const claims = process.env.BENCH_OIDC_JTI === '0' ? { jti: undefined } : {};
+    for (let i = 0; i < count + 1; i++) tokens.push(await issuer.sign(claims, { audience: oidcServer.url, expiresInS: 3600 }));
+    // One activation first: discovery and the key set are fetched once, then served from the key cache.
+    const warm = await api(oidcServer, 'POST', '/v1/license/activate', { token: tokens.pop(), body: JSON.parse(body) });
+    if (warm.status !== 200) throw new Error(`ID token refused: ${warm.text}`);
+    const file = join(tempDir('pa-bench-oidc-'), 'tokens');
+    writeFileSync(file, tokens.join('\n'));
+    const pid = oidcServer.process.pid!;
+    const ci = await measure(pid, `${oidcServer.url}/v1/license/activate`, ['-m', 'POST', '-H', `authorization=Bearer ${f.ci}`, '-H', 'content-type=application/json', '-b', body]);
+    const id = await measure(pid, '', [], [join(ROOT, 'bench/oidc-load.ts'), `${oidcServer.url}/v1/license/activate`, file, String(CONNECTIONS)]);
+    await oidcServer.kill();
+    const odb = new DatabaseSync(join(oidcServer.dataDir, 'license.db'), { readOnly: true });
+    const piped = (odb.prepare('SELECT count(*) AS n FROM activations WHERE pipeline IS NOT NULL').get() as { n: number }).n;
+    odb.close();
+    console.log(`\nID token (OIDC) beside CI token, same server, same run (${count} ID tokens, each used once)`);
+    console.log(`${'endpoint'.padEnd(28)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'2xx'.padStart(9)} ${'failed'.padStart(7)} ${'cpu µs'.padStart(8)} ${'loop µs'.padStart(8)}`);
+    console.log(row('activate, CI token', ci));
+    console.log(row('activate, ID token', id));
+    const cpuRatio = id.cpuUs / ci.cpuUs;
+    console.log(`server CPU per ID-token activation ${id.cpuUs.toFixed(0)} µs = ${cpuRatio.toFixed(2)}× the CI token's ${ci.cpuUs.toFixed(0)} µs (target ≤ 1.5: ${cpuRatio <= 1.5 ? 'met' : 'NOT met'}); ` +
+      `issuer key set fetched ${issuer.hits.get('/.well-known/jwks') ?? 0}×, discovery ${issuer.hits.get('/.well-known/openid-configuration') ?? 0}×; ` +
+      `durability: ${id.ok + 1} ID-token activations answered 2xx, ${piped} rows`);
+    if (piped < id.ok + 1) process.exitCode = 1;
+  } finally {
+    await oidcServer.kill();
+    await issuer.close();
+  }
+}
 
 // PostgreSQL: one replica, then two on the same database, each beside /health in the same run. The 50
 // connections are split over the replicas (one autocannon process each); PostgreSQL, the replicas and the load

@@ -31,6 +31,10 @@ export const ENV = {
   licenseMode: 'LICENSE_MODE',
   licenseFile: 'LICENSE_FILE',
   offlineLicenseFile: 'LOCALSTACK_LICENSE_FILE',
+  /** CI without a stored secret: an ID token of the CI platform (docs/ci-without-secrets.md). */
+  oidcToken: 'LOCALSTACK_OIDC_TOKEN',
+  oidcTokenFile: 'LOCALSTACK_OIDC_TOKEN_FILE',
+  oidcAudience: 'LOCALSTACK_OIDC_AUDIENCE',
 } as const;
 
 export const LICENSE_FILE_NAME = 'license.json';

@@ -3,6 +3,8 @@ import { maskCredential } from './credentials.ts';
 
 // A token-shaped word: ls-/lsci- at a word start, then more than the 4 characters a masked form keeps.
 const TOKEN_SHAPED = /(?<![A-Za-z0-9_-])(lsci-|ls-)([A-Za-z0-9][A-Za-z0-9-]{4,})/g;
+// A JSON Web Token (a CI ID token is one): its header's base64url always starts eyJ.
+const JWT_SHAPED = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 const AUTH_HEADER = /\b(Bearer|Basic)\s+[^\s"',;]+/gi;
 // Control characters (C0, DEL, C1), line separators, and bidi controls that reorder what a terminal shows.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g;
@@ -13,7 +15,7 @@ export function maskSecrets(text: string, known: readonly (string | undefined)[]
   for (const secret of known) {
     if (secret && secret.length >= 4) out = out.replaceAll(secret, maskCredential(secret));
   }
-  return out.replace(TOKEN_SHAPED, (_m, prefix: string, body: string) => `${prefix}${body.slice(0, 4)}…`);
+  return out.replace(TOKEN_SHAPED, (_m, prefix: string, body: string) => `${prefix}${body.slice(0, 4)}…`).replace(JWT_SHAPED, 'eyJ…');
 }
 
 /** Any decoded JSON value as text; String() throws for objects such as {"toString": null}. */

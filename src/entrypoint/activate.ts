@@ -15,6 +15,7 @@ import { storeLicense, storeLicenseAt, type Saved, type StoreContext } from './l
 import { activateOnline, type OnlineResult } from './online.ts';
 import { findOfflineLicense } from './offline-license.ts';
 import type { VerifiedOfflineLicense } from '../core/offline-license.ts';
+import type { IdTokenCredential } from './id-token.ts';
 
 /** How the activation ended. `licenseFile` is the file the command is told about, and the one refresh() keeps fresh. */
 export type Outcome =
@@ -34,6 +35,8 @@ export interface Activation {
   refresh: (signal?: AbortSignal) => Promise<RefreshResult>;
   /** The start fell back offline: the first refresh should come soon rather than at the interval. */
   refreshSoon: boolean;
+  /** Variables the command needs to check the license against its credential (an ID token already used, which names the pipeline). */
+  credentialEnv?: Env;
 }
 
 export interface ActivateOptions {
@@ -118,18 +121,37 @@ export async function activate(options: ActivateOptions): Promise<Activation> {
     if (warning) warnings.push(warning);
     return { outcome: { activated: true, mode: 'offline-license', licenseFile: found.path, offline: found.verified, from: found.path, warnings }, refresh: NO_REFRESH, refreshSoon: false };
   };
-  if (!credential.ok) return (credential.reason.code === 'credentials.missing' ? await offlineLicense() : undefined) ?? failed(credential.reason);
-  const { value, kind } = credential.resolved.credential;
-  if (kind === 'legacy') {
+  let idToken: IdTokenCredential | undefined;
+  if (!credential.ok) {
+    // No credential variable: the CI platform's ID token may stand in (docs/ci-without-secrets.md), loaded only then;
+    // without one, an offline license file (issue 21).
+    const missing = credential.reason.code === 'credentials.missing';
+    const pipeline = missing ? await (await import('./id-token.ts')).idTokenCredential(env, config.apiEndpoint, options.signal) : undefined;
+    if (!pipeline) return (missing ? await offlineLicense() : undefined) ?? failed(credential.reason);
+    if ('code' in pipeline) return failed(pipeline);
+    idToken = pipeline;
+  }
+  // With an ID token, `value` is the pipeline's identity the license is bound to; the token itself is only ever sent.
+  const { value, kind } = credential.ok ? credential.resolved.credential : { value: idToken!.binding, kind: 'ci' as const };
+  if (credential.ok && kind === 'legacy') {
     warnings.push(`${credential.resolved.source} holds a legacy API key (${maskCredential(value)}); legacy keys are being sunset. Switch to ${ENV.authToken}.`);
   }
   const body = activationBody(ci, options.machineId ?? randomUUID());
   const verify = (jws: string) => verifyLicense(jws, { keys: keys(), credential: value, now: now() });
   const verifyAny = (jws: string) => verifyLicense(jws, { keys: keys(), now: now() });
   const context = (signal?: AbortSignal): StoreContext => ({ endpoint: config.apiEndpoint, now: now(), verify, verifyAny, signal });
-  const online = (fallbackAtHand: boolean, signal?: AbortSignal) => activateOnline({
-    endpoint: config.apiEndpoint, credential: value, body, timeoutMs: config.activationTimeoutMs, env, signal, fallbackAtHand,
-  });
+  let firstIdToken = idToken?.first;
+  const online = async (fallbackAtHand: boolean, signal?: AbortSignal): Promise<OnlineResult> => {
+    let bearer = value;
+    if (idToken) {
+      // Each ID token activates once: a refresh asks for a fresh one.
+      const fresh = firstIdToken ?? (await idToken.next(signal));
+      firstIdToken = undefined;
+      if (typeof fresh !== 'string') return { kind: 'refused', reason: fresh };
+      bearer = fresh;
+    }
+    return activateOnline({ endpoint: config.apiEndpoint, credential: bearer, body, timeoutMs: config.activationTimeoutMs, env, signal, fallbackAtHand });
+  };
   /** A license from the server is only ever kept once it verifies. */
   const accept = async (result: Extract<OnlineResult, { kind: 'license' }>): Promise<{ license: VerifiedLicense } | { reason: Reason }> => {
     try {
@@ -189,8 +211,10 @@ export async function activate(options: ActivateOptions): Promise<Activation> {
       const stored = await storeLicenseAt(licenseFile, accepted.license, context(signal));
       return stored.ok ? { ok: true, licenseFile, license: stored.license } : { ok: false, reason: stored.reason, refused: false };
     } catch (error) {
-      return { ok: false, reason: { code: 'refresh.failed', detail: outsideText((error as Error)?.message ?? error, [value]) }, refused: false };
+      return { ok: false, reason: { code: 'refresh.failed', detail: outsideText((error as Error)?.message ?? error, [value, ...(idToken?.secrets() ?? [])]) }, refused: false };
     }
   };
-  return { outcome: { activated: true, mode, licenseFile, license: saved.license, from, warnings }, refresh, refreshSoon: mode === 'offline' };
+  // The product binds the license to the pipeline's identity, read from the (used, single-use) ID token.
+  const credentialEnv = idToken && !env[ENV.oidcToken] && !env[ENV.oidcTokenFile] ? { [ENV.oidcToken]: idToken.first } : undefined;
+  return { outcome: { activated: true, mode, licenseFile, license: saved.license, from, warnings }, refresh, refreshSoon: mode === 'offline', credentialEnv };
 }

@@ -33,6 +33,7 @@ const DEFINITIVE_STATUS: Record<string, number> = {
   'licensing.credentials.format': 400,
   'licensing.credentials.invalid': 401,
   'licensing.credentials.leaked': 401,
+  'licensing.oidc.malformed': 400,
 };
 const definitiveStatus = (code: string) => DEFINITIVE_STATUS[code] ?? 403;
 

@@ -140,7 +140,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   report(outcome, config, log, new Date());
   if (!outcome.activated && config.activatePro) return EXIT.activationFailed;
 
-  const childEnv: Env = { ...env, [ENV.proActivated]: outcome.activated ? '1' : '0', [ENV.licenseMode]: outcome.mode, [ENV.licenseFile]: undefined };
+  const childEnv: Env = { ...env, ...activation.credentialEnv, [ENV.proActivated]: outcome.activated ? '1' : '0', [ENV.licenseMode]: outcome.mode, [ENV.licenseFile]: undefined };
   if (outcome.activated) childEnv[ENV.licenseFile] = outcome.licenseFile;
   let stopRefresh = () => {};
   if (outcome.activated && outcome.mode === 'offline-license') {

@@ -39,6 +39,21 @@ const TEXT: Record<string, (detail: string, cause: string) => string> = {
     `The license server was busy (rate limited) and no usable cached license was found: ${d}. Try again in a few minutes; once activated online, a license stays valid offline for 24 h.`,
   'server.failing': (d) =>
     `The license server is failing (it answered with an error) and no usable cached license was found: ${d}. Try again later; once activated online, a license stays valid offline for 24 h.`,
+  'oidc.permission_missing': (_d, c) =>
+    `${c}. Add "permissions: id-token: write" to the job to activate without a stored secret, or set ${ENV.authToken} to a CI auth token (lsci-…) from ${TOKEN_PAGE}.`,
+  'oidc.fork_pull_request': (_d, c) =>
+    `${c}. Give such jobs a CI auth token (lsci-…) in ${ENV.authToken}, or run them without Pro with ${ENV.activatePro}=0.`,
+  'oidc.token_request_failed': (_d, c) => `${c}. Try the job again; if it persists, set ${ENV.authToken} to a CI auth token from ${TOKEN_PAGE}.`,
+  'oidc.token_unreadable': (_d, c) => `${c}. Set ${ENV.oidcToken} to the ID token of your CI platform, unchanged, or ${ENV.oidcTokenFile} to a file holding it.`,
+  // The server's refusals of an ID token: its cause (which names what was compared), and the fix said here.
+  'oidc.no_trust': (_d, c) => `${c}. Add a trusted CI identity for this repository and ref on ${TOKEN_PAGE}, or run from a branch or environment that one names.`,
+  'oidc.issuer_untrusted': (_d, c) => `${c}. Ask the license server's operator to trust it (--oidc-issuer), or set ${ENV.authToken} to a CI auth token.`,
+  'oidc.audience': (_d, c) => `${c}. Set ${ENV.oidcAudience} (or aud: in GitLab's id_tokens:) to the audience this license server expects.`,
+  'oidc.expired': (_d, c) => `${c}. Use a fresh ID token for each start (the entrypoint requests one itself in GitHub Actions).`,
+  'oidc.replayed': (_d, c) => `${c}. Use a fresh ID token for each start (the entrypoint requests one itself in GitHub Actions).`,
+  'oidc.signature': (_d, c) => `${c}. Use the ID token of your CI platform unchanged: an altered or made-up token is never accepted.`,
+  'oidc.not_yet_valid': (_d, c) => `${c}. Check the clocks (NTP) of the CI runner and of the license server.`,
+  'oidc.malformed': (_d, c) => `${c}. Set ${ENV.oidcToken} to the ID token of your CI platform, unchanged.`,
   'clock.skew': (d) =>
     `The clocks of this machine and the license server differ by more than 5 minutes, so the license it issued does not fit this machine's time (${d}). Fix the clock (NTP) of this machine or of the license server.`,
   ...OFFLINE_REASON_TEXT,
@@ -54,6 +69,8 @@ export const SERVER_CODES: Record<string, string> = {
   'licensing.license.expired': 'license.expired',
   'licensing.legacy_key.downtime': 'legacy_key.downtime',
   'licensing.legacy_key.sunset': 'legacy_key.sunset',
+  ...Object.fromEntries(['no_trust', 'issuer_untrusted', 'audience', 'expired', 'replayed', 'signature', 'not_yet_valid', 'malformed']
+    .map((c) => [`licensing.oidc.${c}`, `oidc.${c}`])),
 };
 
 function capital(s: string): string {

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { decodeJwt } from 'jose';
 import { ENV } from '../core/constants.ts';
+import { oidcBindingValue } from '../core/oidc-binding.ts';
 import type { Env } from '../core/env.ts';
 import { LicenseError } from '../core/errors.ts';
 import { verifyLicenseFile, type LicenseClaims } from '../core/license.ts';
@@ -12,7 +15,21 @@ export type LicenseState = { pro: true; claims: Pick<LicenseClaims, 'ws' | 'feat
 /** The credential the product was started with, read as the entrypoint reads it; none when it cannot be. */
 function credentialOf(env: Env): string | undefined {
   const found = resolveCredential(env);
-  return found.ok ? found.resolved.credential.value : undefined;
+  if (found.ok) return found.resolved.credential.value;
+  return pipelineOf(env);
+}
+
+/** Activated with a CI ID token: the license is bound to the pipeline it names (issuer and subject), read without verifying. */
+function pipelineOf(env: Env): string | undefined {
+  try {
+    const file = env[ENV.oidcTokenFile]?.trim();
+    const token = env[ENV.oidcToken]?.trim() || (file ? readFileSync(file, 'utf8').trim() : undefined);
+    if (!token) return undefined;
+    const { iss, sub } = decodeJwt(token);
+    return typeof iss === 'string' && typeof sub === 'string' ? oidcBindingValue(iss, sub) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The product trusts no flag: it verifies LICENSE_FILE itself, bound to the credential it was given. */

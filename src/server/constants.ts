@@ -71,3 +71,23 @@ export const SECRET_SCANNING = {
   alertsListed: 100,
   eventsShown: 20,
 } as const;
+
+/** CI ID tokens (OIDC): the issuers trusted without a flag, and how their keys are fetched and their times checked. */
+export const OIDC = {
+  builtInIssuers: ['https://token.actions.githubusercontent.com', 'https://gitlab.com'],
+  /** Allowed clock difference with the issuer, for exp, nbf and iat. */
+  skewS: 60,
+  algorithms: ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'PS256'],
+  /** An unknown kid refetches the issuer's keys at most once per this (a key rotation is seen within it). */
+  jwksCooldownMs: 5_000,
+  /** Keys are refetched at least this often even without an unknown kid (a retired key stops verifying). */
+  jwksMaxAgeMs: 10 * 60_000,
+  fetchTimeoutMs: 5_000,
+  /** A failed discovery is tried again after this, not at every request. */
+  discoveryRetryMs: 5_000,
+  documentLimitChars: 64 * 1024,
+  maxTokenChars: 16 * 1024,
+  retryAfterS: 5,
+  /** Used ID tokens (jti) are forgotten after their exp, swept at most this often. */
+  sweepIntervalMs: 60_000,
+} as const;

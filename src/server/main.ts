@@ -7,7 +7,8 @@ import { Accounts } from './accounts/model.ts';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildServer, type ServerOptions } from './http/app.ts';
-import { SERVER_DEFAULTS, SERVER_EXIT, SHUTDOWN_GRACE_MS } from './constants.ts';
+import { OIDC, SERVER_DEFAULTS, SERVER_EXIT, SHUTDOWN_GRACE_MS } from './constants.ts';
+import { OidcVerifier } from './oidc/verifier.ts';
 import { fileStoreError, SeedError, ServerConfigError, StoreError } from './errors.ts';
 import { importSeed, readSeed } from './accounts/seed.ts';
 import { keyFilePermissionWarning, SigningKeys } from './signing/keys.ts';
@@ -19,11 +20,14 @@ import type { Store } from './storage/store.ts';
 const D = SERVER_DEFAULTS;
 const USAGE = `usage: license-server [--host ${D.host}] [--port ${D.port}] [--data-dir ${D.dataDir}] [--seed FILE] [--rate-limit N (default ${D.rateLimit})] [--issuer URL]
                       [--database postgres://USER@HOST:PORT/DB] [--secret-scanning-keys FILE_OR_HTTPS_URL]
+                      [--oidc-issuer URL]... [--oidc-audience VALUE]
 
 Environment: ADMIN_TOKEN enables the admin API under /admin/v1. DATABASE_URL is --database's default.
 With --database, LICENSE_SERVER_KEY_SECRET (or LICENSE_SERVER_KEY_SECRET_FILE) encrypts the shared signing keys.
 LOG_LEVEL=info turns on the JSON access log on stdout.
---secret-scanning-keys (or SECRET_SCANNING_KEYS) turns on POST /v1/secret-scanning/alerts, verified with that key document.`;
+--secret-scanning-keys (or SECRET_SCANNING_KEYS) turns on POST /v1/secret-scanning/alerts, verified with that key document.
+CI ID tokens (OIDC) are accepted from ${OIDC.builtInIssuers.join(' and ')}, and from each --oidc-issuer (https);
+their audience must be --oidc-audience, by default the --issuer URL.`;
 
 const usageError = (message: string) => new ServerConfigError('server.usage', message, SERVER_EXIT.usage);
 
@@ -39,6 +43,8 @@ function parse(argv: string[]) {
       issuer: { type: 'string' },
       database: { type: 'string' },
       'secret-scanning-keys': { type: 'string' },
+      'oidc-issuer': { type: 'string', multiple: true, default: [] },
+      'oidc-audience': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -48,6 +54,10 @@ function parse(argv: string[]) {
   const rateLimit = Number(values['rate-limit']);
   if (!/^\d+$/.test(values['rate-limit']) || !Number.isSafeInteger(rateLimit)) throw usageError(`--rate-limit must be a whole number ≥ 0, not ${values['rate-limit']}`);
   const database = values.database ?? (process.env.DATABASE_URL || undefined);
+  for (const issuer of values['oidc-issuer']) {
+    if (!URL.canParse(issuer) || new URL(issuer).protocol !== 'https:') throw usageError(`--oidc-issuer must be an https URL (an issuer's "iss"), not ${issuer}`);
+  }
+  if (values['oidc-audience'] === '') throw usageError('--oidc-audience must not be empty');
   const scanningKeys = values['secret-scanning-keys'] ?? (process.env.SECRET_SCANNING_KEYS || undefined);
   return { ...values, port, rateLimit, dataDir: resolve(values['data-dir']), database: database && checkDatabaseUrl(database), scanningKeys };
 }
@@ -165,6 +175,7 @@ async function main(): Promise<number> {
     const options: ServerOptions = {
       accounts, keys: keys!, rateLimit: args.rateLimit, adminToken: process.env.ADMIN_TOKEN || undefined, issuer: args.issuer ?? '', clock, scannerKeys,
       ...accessLog(process.env.LOG_LEVEL),
+      oidc: new OidcVerifier([...new Set([...OIDC.builtInIssuers, ...args['oidc-issuer']])], () => args['oidc-audience'] ?? options.issuer),
       ...(shared && { limiter: shared.limiter, ping: () => shared.store.ping(), poolStats: () => shared.store.poolStats() }),
     };
     const app = buildServer(options);

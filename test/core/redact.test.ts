@@ -27,3 +27,10 @@ test('outside text: one line, bounded, Authorization values masked', () => {
   assert.ok(text.includes('Bearer …') && !text.includes('abc.def'), text);
   assert.equal(outsideText(undefined), 'undefined');
 });
+
+test('a JWT-shaped word (a CI ID token) is masked to eyJ…, wherever it appears', () => {
+  const token = 'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL3gifQ.c2lnbmF0dXJlLXBhcnQ';
+  assert.equal(maskSecrets(`token=${token}; next`), 'token=eyJ…; next');
+  assert.equal(outsideText(`failed for "${token}"`), 'failed for "eyJ…"');
+  assert.equal(maskSecrets('eyJ alone is a word'), 'eyJ alone is a word');
+});

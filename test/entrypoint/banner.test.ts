@@ -37,7 +37,7 @@ test('success lines', () => {
   assert.equal(renderSuccess({ id: 'lic-1', type: 'subscription' }, '/c/license.json'), 'Successfully activated cached license lic-1:subscription from /c/license.json 🔑✅');
 });
 
-const FIX_VERBS = /^(Set|Use|Ask|Check|Copy|Renew|Keep|Mount|Give|Try|Fix|If a proxy intercepts TLS, add)\b/;
+const FIX_VERBS = /^(Set|Use|Ask|Check|Copy|Renew|Keep|Mount|Give|Try|Fix|Add|If a proxy intercepts TLS, add)\b/;
 
 test('every reason is one sentence of cause and one of fix, ending with a full stop', () => {
   for (const code of knownReasonCodes()) {

@@ -51,7 +51,7 @@ export function decideActivation(input: {
     throw new ApiError(403, 'licensing.credentials.ci_token_required',
       'A developer auth token cannot be used in CI. Create a CI auth token (lsci-…) for this pipeline.');
   }
-  if (principal.kind !== 'ci' && !license.implicit && !principal.member.licensed) {
+  if (principal.kind !== 'ci' && principal.kind !== 'trust' && !license.implicit && !principal.member.licensed) {
     throw new ApiError(403, 'licensing.license.not_found',
       `No license is assigned to ${principal.member.email} in workspace ${principal.workspace.name}. Ask a workspace admin to assign one.`);
   }
@@ -73,7 +73,8 @@ export function decideActivation(input: {
     nbf: iat,
     exp: iat + OFFLINE_VALIDITY_S,
     tok: credentialBinding(credential.value),
-    ci: request.ci,
+    // A pipeline's ID token is a CI credential whatever the body says.
+    ci: request.ci || principal.kind === 'trust',
     lic: { id: license.id, type: license.type, plan: license.plan, status: 'ACTIVE', expiresAt: license.expiresAt },
     ws: { id: principal.workspace.id, name: principal.workspace.name },
     features: [...(license.type === 'trial' ? PRO_FEATURES : (PLAN_FEATURES[license.plan] ?? PRO_FEATURES))],

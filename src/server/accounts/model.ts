@@ -14,7 +14,9 @@ export interface LegacyPolicy {
 /** Who a credential belongs to. */
 export type Principal =
   | { kind: 'developer' | 'legacy'; id: string; workspace: WorkspaceRow; member: MemberRow }
-  | { kind: 'ci'; id: string; workspace: WorkspaceRow; ciToken: CiTokenRow };
+  | { kind: 'ci'; id: string; workspace: WorkspaceRow; ciToken: CiTokenRow }
+  /** A pipeline that proved who it is with its CI platform's ID token (id: the trust's). */
+  | { kind: 'trust'; id: string; workspace: WorkspaceRow };
 
 export interface EffectiveLicense {
   id: string;

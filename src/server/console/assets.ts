@@ -54,8 +54,8 @@ section { margin-bottom: 8px; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 20px; }
 .narrow { max-width: 420px; }
 .field { margin: 0 0 14px; } .field label { display: block; font-weight: 600; margin-bottom: 4px; }
-input, select { font: inherit; padding: 8px 10px; border: 1px solid #8c88a3; border-radius: 6px; background: #fff; color: var(--ink); }
-.field input { width: 100%; }
+input, select, textarea { font: inherit; padding: 8px 10px; border: 1px solid #8c88a3; border-radius: 6px; background: #fff; color: var(--ink); }
+.field input, .field textarea { width: 100%; }
 .hint { color: var(--muted); font-size: .875rem; margin: 4px 0 0; }
 button, .button { font: inherit; display: inline-block; padding: 8px 14px; border-radius: 6px; border: 1px solid #8c88a3; background: #fff; color: var(--ink); cursor: pointer; text-decoration: none; }
 button.primary, .button.primary { background: var(--brand); border-color: var(--brand); color: var(--brand-ink); }

@@ -4,6 +4,7 @@ import type { Accounts } from '../accounts/model.ts';
 import { ApiError } from '../errors.ts';
 import type { MemberRow, WorkspaceRow } from '../storage/store.ts';
 import { CONSOLE } from './constants.ts';
+import { OIDC } from '../constants.ts';
 import { Sessions } from './sessions.ts';
 import type { ConsoleStore } from './store.ts';
 import type { LicenseSigner } from '../signing/keys.ts';
@@ -21,6 +22,8 @@ export interface ConsoleOptions {
   publicUrl: () => string;
   /** Signs offline licenses issued on Users & Licenses (issue 21); without it the section says it is unavailable. */
   keys?: LicenseSigner;
+  /** The issuers of CI ID tokens the server trusts (the trusted CI identities' form offers them). */
+  oidcIssuers?: () => string[];
 }
 
 /** The signed-in member of one request. */
@@ -40,9 +43,11 @@ export class Console {
   readonly sessions: Sessions;
   readonly publicUrl: () => string;
   readonly keys: LicenseSigner | undefined;
+  readonly oidcIssuers: () => string[];
   constructor(options: ConsoleOptions) {
     this.publicUrl = options.publicUrl;
     this.keys = options.keys;
+    this.oidcIssuers = options.oidcIssuers ?? (() => [...OIDC.builtInIssuers]);
     this.accounts = options.accounts;
     this.store = options.store;
     this.clock = options.clock;

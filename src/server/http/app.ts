@@ -19,6 +19,8 @@ import { selfServiceRoutes } from './routes/self-service.ts';
 import type { ScannerKeys } from '../secret-scanning/keys.ts';
 import { validatorCompiler } from './schemas.ts';
 import type { LicenseSigner } from '../signing/keys.ts';
+import { OidcVerifier } from '../oidc/verifier.ts';
+import { OIDC } from '../constants.ts';
 
 export interface ServerOptions {
   accounts: Accounts;
@@ -38,6 +40,8 @@ export interface ServerOptions {
   clock: () => Date;
   /** The secret scanning partner endpoint's verification keys; without them the endpoint does not exist (404). */
   scannerKeys?: ScannerKeys;
+  /** The CI ID tokens accepted; by default the built-in issuers, for the audience `issuer`. */
+  oidc?: OidcVerifier;
 }
 
 /** Turns a route pattern such as /v1/ci-tokens/:id/rotate into a regular expression, for 405 answers. */
@@ -116,6 +120,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   const ctx: RouteContext = {
     accounts: options.accounts, keys: options.keys, limiter: options.limiter ?? new RateLimiter(options.rateLimit), adminToken: options.adminToken,
     issuer: () => options.issuer, clock: options.clock,
+    oidc: options.oidc ?? new OidcVerifier(OIDC.builtInIssuers, () => options.issuer),
   };
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/.well-known/jwks.json', async () => options.keys.publicKeys());
@@ -127,6 +132,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.register(consolePlugin, {
     accounts: options.accounts, clock: options.clock, adminToken: options.adminToken, publicUrl: () => options.issuer, store: consoleStoreFor(options.accounts.store),
     keys: options.keys,
+    oidcIssuers: () => ctx.oidc.issuers(),
   });
   return app;
 }

@@ -62,6 +62,11 @@ export const Activated = Type.Object({ license: Type.String() });
 export const NewOfflineLicense = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 100 }), seats: Type.Integer({ minimum: 1, maximum: MAX_SEATS }), validUntil: Instant,
 }, strict);
+export const CiTrustBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  issuer: Type.String({ minLength: 1, maxLength: 300 }),
+  conditions: Type.Record(Type.String(), Type.String({ minLength: 1, maxLength: 512 }), { minProperties: 1, maxProperties: 16 }),
+}, strict);
 export const CiTokenName = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, strict);
 export const NewWorkspace = Type.Object({ id: Type.Optional(WorkspaceId), name: Type.String({ minLength: 1, maxLength: 200 }) }, strict);
 export const NewMember = Type.Object({ email: Type.String({ format: 'email', maxLength: 254 }), role: Role, licensed: Type.Optional(Type.Boolean()) }, strict);

@@ -66,6 +66,19 @@ CREATE TABLE offline_licenses (
 CREATE INDEX offline_licenses_ws ON offline_licenses (workspace_id, expires_at);
 `;
 
+// Trusted CI identities: `pin` is the one condition that pins the repository or its owner ("claim=value"), the index
+// an ID token's claims are looked up by. An ID token's jti is kept until its exp so that it activates once.
+const CI_TRUSTS = `
+CREATE TABLE ci_trusts (
+  id TEXT PRIMARY KEY, workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  name TEXT NOT NULL, issuer TEXT NOT NULL, conditions TEXT NOT NULL, pin TEXT NOT NULL, created_at TEXT NOT NULL,
+  UNIQUE (workspace_id, name));
+CREATE INDEX ci_trusts_pin ON ci_trusts (issuer, pin);
+CREATE TABLE oidc_token_uses (token_key TEXT PRIMARY KEY, expires_at TEXT NOT NULL);
+CREATE INDEX oidc_token_uses_expiry ON oidc_token_uses (expires_at);
+ALTER TABLE activations ADD COLUMN pipeline TEXT;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   // IF NOT EXISTS: databases created before migrations were recorded already hold these tables.
   { version: 1, name: 'accounts, licenses, activations, settings', sqlite: TABLES, postgres: TABLES },
@@ -101,6 +114,7 @@ CREATE UNIQUE INDEX signing_keys_next ON signing_keys ((true)) WHERE staged_at I
   { version: 4, name: 'web console logins, sessions, invitations', sqlite: CONSOLE_TABLES, postgres: CONSOLE_TABLES },
   { version: 5, name: 'secret scanning alerts and leaked credentials', sqlite: LEAK_TABLES, postgres: LEAK_TABLES },
   { version: 6, name: 'offline licenses (their id and hash, never the file)', sqlite: OFFLINE_LICENSES, postgres: OFFLINE_LICENSES },
+  { version: 7, name: 'trusted CI identities (OIDC), ID tokens used, the pipeline of an activation', sqlite: CI_TRUSTS, postgres: CI_TRUSTS },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -17,6 +17,8 @@ export interface LicenseRow {
 }
 export interface ActivationRow {
   id: string; workspace_id: string; subject: string; at: string; ci: number; ci_provider: string | null; version: string | null; machine_id: string | null;
+  /** An activation by an ID token: the pipeline's identity as JSON ({repository, ref, run}); null otherwise. */
+  pipeline?: string | null;
 }
 export type MemberFields = Partial<Pick<MemberRow, 'role' | 'licensed' | 'token_hash' | 'token_mask' | 'legacy_key_hash'>>;
 

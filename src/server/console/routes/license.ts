@@ -4,6 +4,8 @@ import { CONSOLE } from '../constants.ts';
 import { html, type Console } from '../context.ts';
 import { gettingStartedPage, myLicensePage } from '../views/workspace-pages.ts';
 import { signedIn } from './guards.ts';
+import { canManageCiTokens } from '../permissions.ts';
+import { pipelinesSection } from './ci-trusts.ts';
 
 /** Getting Started and My License: what this member has and how to use it. */
 export function licenseRoutes(app: FastifyInstance, c: Console): void {
@@ -19,6 +21,7 @@ export function licenseRoutes(app: FastifyInstance, c: Console): void {
       csrf: s.csrf, viewer: s.viewer, now,
       license: { plan: lic.plan, type: lic.type, status: licenseStatus(lic, now), startsAt: lic.startsAt, expiresAt: lic.expiresAt, seat: lic.implicit ? 'trial' : s.member.licensed ? 'held' : 'none' },
       activations: mine.map((a) => ({ at: a.at, ci: a.ci === 1, version: a.version })),
+      pipelines: canManageCiTokens(s.member.role) ? await pipelinesSection(c, s) : undefined,
     }));
   }));
 }

@@ -6,17 +6,20 @@ import { canManageCiTokens } from '../permissions.ts';
 import { authTokensPage, type CiTokenView } from '../views/workspace-pages.ts';
 import { seal } from '../vault.ts';
 import { leakEvents } from './leak-events.ts';
+import { ciTrustRoutes, trustsSection, type TrustForm } from './ci-trusts.ts';
 import { lastUse, only, signedIn, type Form, type Handler, type Id } from './guards.ts';
 
 /** Auth Tokens: the member's developer token and the workspace's CI tokens. */
 export function tokenRoutes(app: FastifyInstance, c: Console): void {
   const page = (handler: Handler) => signedIn(c, handler);
-  const tokensPage = async (s: SignedIn, reply: FastifyReply, extra: { fresh?: { label: string; value: string }; error?: string; notice?: string } = {}, status = 200) => {
+  const tokensPage = async (s: SignedIn, reply: FastifyReply, extra: { fresh?: { label: string; value: string }; error?: string; notice?: string; trustForm?: TrustForm } = {}, status = 200) => {
     const ci = canManageCiTokens(s.member.role)
       ? { allowed: true as const, tokens: await ciTokenViews(s) }
       : { allowed: false as const, why: `Your role (${s.member.role}) cannot see or manage CI tokens. Ask a workspace admin or owner to create one for your pipeline.` };
-    return html(reply, authTokensPage({ csrf: s.csrf, viewer: s.viewer, token: await c.token(s), ci, leaks: await leakEvents(c, s), ...extra }), status);
+    const trusts = ci.allowed ? await trustsSection(c, s, extra.trustForm) : undefined;
+    return html(reply, authTokensPage({ csrf: s.csrf, viewer: s.viewer, token: await c.token(s), ci, leaks: await leakEvents(c, s), ...extra, trusts }), status);
   };
+  ciTrustRoutes(app, c, tokensPage);
   const ciTokenViews = async (s: SignedIn): Promise<CiTokenView[]> => {
     const last = lastUse(await c.accounts.store.activations(s.workspace.id, CONSOLE.recentActivations));
     return (await c.accounts.listCiTokens(s.workspace.id)).map((t) => ({ id: t.id, name: t.name, mask: t.token, createdAt: t.createdAt, lastUsed: last.get(t.id) ?? null }));

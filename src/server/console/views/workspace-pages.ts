@@ -70,6 +70,8 @@ export const authTokensPage = (input: Base & {
   ci: { allowed: true; tokens: CiTokenView[] } | { allowed: false; why: string };
   /** Credentials of this viewer (and, for CI managers, CI tokens) revoked because they were found in public. */
   leaks?: LeakEventView[];
+  /** The trusted CI identities' section (ci-trusts-section.ts), for those who may manage CI. */
+  trusts?: Markup;
 }) => page({
   title: 'Auth Tokens', csrf: input.csrf, viewer: input.viewer, path: '/workspace/auth-tokens',
   body: html`
@@ -94,7 +96,8 @@ export const authTokensPage = (input: Base & {
       <h2 id="ci-tokens">CI auth tokens</h2>
       <p>They belong to the workspace, not to a person, and are the only tokens accepted in CI.</p>
       ${input.ci.allowed ? ciControls(input.csrf, input.ci.tokens) : alert('info', input.ci.why)}
-    </section>`,
+    </section>
+    ${input.trusts}`,
 });
 
 function ciControls(csrf: string, tokens: CiTokenView[]): Markup {
@@ -210,7 +213,7 @@ export interface LicenseView {
 }
 export interface ActivationView { at: string; ci: boolean; version: string | null }
 
-export const myLicensePage = (input: Base & { license: LicenseView; now: Date; activations: ActivationView[] }) => {
+export const myLicensePage = (input: Base & { license: LicenseView; now: Date; activations: ActivationView[]; pipelines?: Markup }) => {
   const l = input.license;
   const trialLeft = l.type === 'trial' ? daysLeft(l.expiresAt, input.now) : null;
   return page({
@@ -236,6 +239,7 @@ export const myLicensePage = (input: Base & { license: LicenseView; now: Date; a
             <thead><tr><th scope="col">Time</th><th scope="col">CI</th><th scope="col">Version</th></tr></thead>
             <tbody>${input.activations.map((a) => html`<tr><td>${when(a.at)}</td><td>${a.ci ? 'CI' : 'not CI'}</td><td>${a.version ?? '—'}</td></tr>`)}</tbody>
           </table></div>`}
-      </section>`,
+      </section>
+      ${input.pipelines}`,
   });
 };

@@ -8,15 +8,25 @@ import { ApiError } from '../../errors.ts';
 import { leakedRefusal } from '../../secret-scanning/alerts.ts';
 import { ActivateBody, Activated } from '../schemas.ts';
 import { bearer, type RouteContext } from './context.ts';
+import { identifyPipeline } from './oidc-activation.ts';
+import { ReplayGuard } from '../../oidc/replay-guard.ts';
+import { looksLikeJwt } from '../../oidc/verifier.ts';
 
 /** POST /v1/license/activate (section 4): who asks is settled before the body is read. */
 export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
   const { accounts, keys, limiter, clock } = ctx;
-  const callers = new WeakMap<FastifyRequest, { credential: Credential; principal: Principal; license: EffectiveLicense }>();
+  const replay = new ReplayGuard(accounts.store);
+  const callers = new WeakMap<FastifyRequest, { credential: Credential; principal: Principal; license: EffectiveLicense; pipeline?: string }>();
 
   app.addHook('onRequest', async (request) => {
     const value = bearer(request);
     if (!value) throw new ApiError(401, 'licensing.credentials.invalid', 'no credentials: send "Authorization: Bearer <auth token>"');
+    // A CI platform's ID token (a JWT) instead of an auth token: see docs/reference.md, "CI without secrets".
+    const pipeline = looksLikeJwt(value) ? await identifyPipeline(ctx, replay, value) : undefined;
+    if (pipeline) {
+      callers.set(request, pipeline);
+      return;
+    }
     let credential: Credential;
     try {
       credential = parseCredential(value);
@@ -36,7 +46,7 @@ export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
   });
 
   app.post('/v1/license/activate', { schema: { body: ActivateBody, response: { 200: Activated } } }, async (request) => {
-    const { credential, principal, license: effective } = callers.get(request)!;
+    const { credential, principal, license: effective, pipeline } = callers.get(request)!;
     const now = clock();
     const body = request.body;
     const claims = decideActivation({
@@ -49,6 +59,7 @@ export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
     await accounts.store.recordActivation({
       id: claims.jti, workspace_id: principal.workspace.id, subject: principal.id, at: now.toISOString(), ci: body.ci ? 1 : 0,
       ci_provider: body.ciProvider ?? null, version: body.version, machine_id: body.machineId ?? null,
+      ...(pipeline && { pipeline }),
     });
     return { license };
   });

@@ -3,7 +3,8 @@ import { ACTIVATIONS_LISTED } from '../../constants.ts';
 import { ApiError } from '../../errors.ts';
 import { describeOfflineLicense, issueOfflineLicense, listOfflineLicenses } from '../../accounts/offline-licenses.ts';
 import { offlineLicenseKeys } from '../../storage/offline-licenses.ts';
-import { CiTokenName, IdParams, LegacyPolicyBody, License, NewMember, NewOfflineLicense, NewWorkspace, RoleBody, Seat, WsIdParams, WsParams } from '../schemas.ts';
+import { createCiTrust, listCiTrusts, removeCiTrust } from '../../accounts/ci-trusts.ts';
+import { CiTokenName, CiTrustBody, IdParams, LegacyPolicyBody, License, NewMember, NewOfflineLicense, NewWorkspace, RoleBody, Seat, WsIdParams, WsParams } from '../schemas.ts';
 import type { RouteContext } from './context.ts';
 import { requireAdminToken } from './admin-auth.ts';
 import { refuseUnexpectedBody } from './context.ts';
@@ -41,6 +42,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
     return {
       activations: rows.map((a) => ({
         id: a.id, subject: a.subject, at: a.at, ci: a.ci === 1, ciProvider: a.ci_provider, version: a.version, machineId: a.machine_id,
+        ...(a.pipeline && { pipeline: JSON.parse(a.pipeline) as unknown }),
       })),
     };
   });
@@ -78,6 +80,16 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
   }));
   app.delete('/workspaces/:ws/ci-tokens/:id', { schema: { params: WsIdParams } }, async (request, reply) => {
     await accounts.deleteCiToken(request.params.ws, request.params.id);
+    return reply.code(204).send();
+  });
+  app.get('/workspaces/:ws/ci-trusts', { schema: { params: WsParams } }, async (request) => {
+    await accounts.requireWorkspace(request.params.ws);
+    return { ciTrusts: await listCiTrusts(accounts.store.sql, request.params.ws) };
+  });
+  app.post('/workspaces/:ws/ci-trusts', { schema: { params: WsParams, body: CiTrustBody } }, async (request, reply) =>
+    reply.code(201).send(await createCiTrust(accounts.store, request.params.ws, request.body, ctx.oidc.issuers(), clock())));
+  app.delete('/workspaces/:ws/ci-trusts/:id', { schema: { params: WsIdParams } }, async (request, reply) => {
+    await removeCiTrust(accounts.store, request.params.ws, request.params.id);
     return reply.code(204).send();
   });
   app.put('/workspaces/:ws/license', { schema: { params: WsParams, body: License } }, async (request) => {

@@ -5,6 +5,7 @@ import { ApiError } from '../../errors.ts';
 import { shownField } from '../http-errors.ts';
 import type { RateLimit } from '../rate-limit.ts';
 import type { LicenseSigner } from '../../signing/keys.ts';
+import type { OidcVerifier } from '../../oidc/verifier.ts';
 
 /** What every route group is given: the account model, the keys, the clock; nothing global. */
 export interface RouteContext {
@@ -15,6 +16,8 @@ export interface RouteContext {
   /** Read per request: with --port 0 the issuer is known only once the server listens. */
   issuer: () => string;
   clock: () => Date;
+  /** The CI ID tokens this server accepts (its trusted issuers and audience). */
+  oidc: OidcVerifier;
 }
 
 /** The credential of "Authorization: Bearer …", normalised; undefined when there is none. */

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { CI_MANAGERS, licenseStatus } from '../../accounts/model.ts';
 import { ApiError } from '../../errors.ts';
-import { CiTokenName, IdParams } from '../schemas.ts';
+import { CiTokenName, CiTrustBody, IdParams } from '../schemas.ts';
+import { createCiTrust, listCiTrusts, removeCiTrust } from '../../accounts/ci-trusts.ts';
 import type { MemberRow } from '../../storage/store.ts';
 import { bearer, refuseUnexpectedBody, type RouteContext } from './context.ts';
 
@@ -46,6 +47,14 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
   app.post('/v1/ci-tokens/:id/rotate', { onRequest: ciManager, schema: { params: IdParams } }, async (request) => ({
     token: await accounts.rotateCiToken(me(request).workspace_id, request.params.id),
   }));
+  // Trusted CI identities (OIDC): managed by whoever may manage CI tokens.
+  app.get('/v1/ci-trusts', { onRequest: ciManager }, async (request) => ({ ciTrusts: await listCiTrusts(accounts.store.sql, me(request).workspace_id) }));
+  app.post('/v1/ci-trusts', { onRequest: ciManager, schema: { body: CiTrustBody } }, async (request, reply) =>
+    reply.code(201).send(await createCiTrust(accounts.store, me(request).workspace_id, request.body, ctx.oidc.issuers(), clock())));
+  app.delete('/v1/ci-trusts/:id', { onRequest: ciManager, schema: { params: IdParams } }, async (request, reply) => {
+    await removeCiTrust(accounts.store, me(request).workspace_id, request.params.id);
+    return reply.code(204).send();
+  });
   app.delete('/v1/ci-tokens/:id', { onRequest: ciManager, schema: { params: IdParams } }, async (request, reply) => {
     await accounts.deleteCiToken(me(request).workspace_id, request.params.id);
     return reply.code(204).send();

@@ -163,9 +163,9 @@ export class PostgresStore extends PgReads implements Store {
   // One statement per batch of concurrent activations, committed on its own (synchronous_commit) before any is answered.
   private readonly activationBatch = new GroupCommit<ActivationRow>((batch) => {
     const col = <K extends keyof ActivationRow>(k: K) => batch.map((row) => row[k]);
-    return this.track(() => this.run(`INSERT INTO activations (id, workspace_id, subject, at, ci, ci_provider, version, machine_id)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[])`,
-    [col('id'), col('workspace_id'), col('subject'), col('at'), col('ci'), col('ci_provider'), col('version'), col('machine_id')]));
+    return this.track(() => this.run(`INSERT INTO activations (id, workspace_id, subject, at, ci, ci_provider, version, machine_id, pipeline)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[])`,
+    [col('id'), col('workspace_id'), col('subject'), col('at'), col('ci'), col('ci_provider'), col('version'), col('machine_id'), batch.map((row) => row.pipeline ?? null)]));
   });
   private readonly inFlight = new Set<Promise<unknown>>();
 

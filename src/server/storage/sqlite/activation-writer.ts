@@ -24,7 +24,7 @@ function open() {
   const conn = new DatabaseSync(workerData.path);
   try {
     conn.exec('PRAGMA busy_timeout = ' + workerData.busyTimeoutMs + '; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
-    insert = conn.prepare('INSERT INTO activations (id, workspace_id, subject, at, ci, ci_provider, version, machine_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    insert = conn.prepare('INSERT INTO activations (id, workspace_id, subject, at, ci, ci_provider, version, machine_id, pipeline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
   } catch (error) {
     try { conn.close(); } catch {}
     throw error;
@@ -37,7 +37,7 @@ function commit(batches) {
     if (!db) open();
     db.exec('BEGIN IMMEDIATE');
     try {
-      for (const b of batches) for (const a of b.rows) insert.run(a.id, a.workspace_id, a.subject, a.at, a.ci, a.ci_provider, a.version, a.machine_id);
+      for (const b of batches) for (const a of b.rows) insert.run(a.id, a.workspace_id, a.subject, a.at, a.ci, a.ci_provider, a.version, a.machine_id, a.pipeline ?? null);
       db.exec('COMMIT');
     } catch (error) {
       if (db.isTransaction) try { db.exec('ROLLBACK'); } catch {}
