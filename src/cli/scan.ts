@@ -77,6 +77,8 @@ function git(repo: string, args: string[]) {
     child.once('error', (error) => reject(new Error(`cannot run git: ${(error as NodeJS.ErrnoException).code}`)));
     child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`git ${args[0]} failed: ${outsideText(stderr.trim().split('\n')[0] ?? '', [], 200)}`))));
   });
+  // Awaited later, after the output is read: a git that fails at once must not be an unhandled rejection meanwhile.
+  done.catch(() => undefined);
   return { child, done };
 }
 
