@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { generateLegacyKey, generateToken, hashCredential, maskCredential, type Credential } from '../../core/credentials.ts';
 import { MAX_SEATS, TRIAL_DAYS } from '../constants.ts';
 import { ApiError } from '../errors.ts';
+import { normalizeEmail } from './email.ts';
 import { isComparableInstant } from './instant.ts';
 import { offlineSeatsTaken } from '../storage/offline-licenses.ts';
 import type { CiTokenRow, LicenseRow, MemberRow, Role, Store, StoreReads, StoreTx, WorkspaceRow } from '../storage/store.ts';
@@ -91,7 +92,8 @@ export class AccountOps {
   }
 
   /** Adds a member with a fresh developer token (or the given one); returns the plain token once. */
-  async addMember(workspaceId: string, input: { email: string; role: Role; licensed?: boolean; authToken?: string }): Promise<{ member: MemberRow; authToken: string }> {
+  async addMember(workspaceId: string, given: { email: string; role: Role; licensed?: boolean; authToken?: string }): Promise<{ member: MemberRow; authToken: string }> {
+    const input = { ...given, email: normalizeEmail(given.email) };
     await requireWorkspace(this.tx, workspaceId);
     if (await this.tx.memberByEmail(workspaceId, input.email)) {
       throw new ApiError(409, 'resource.conflict', `${input.email} is a member of ${workspaceId} already`);
@@ -151,6 +153,15 @@ export class AccountOps {
     if ((await this.tx.licensedCount(workspaceId)) + offline >= seats) {
       throw new ApiError(409, 'license.no_seats', `every one of the ${seats} seats of ${workspaceId} is assigned${offline ? ` (${offline} taken by offline licenses while they are valid)` : ''}; free one or buy more`);
     }
+  }
+
+  /** Removes a member with its console sign-in; the last owner stays (a workspace always has someone to manage it). */
+  async removeMember(memberId: string): Promise<MemberRow> {
+    const member = await requireMember(this.tx, memberId);
+    if (member.role === 'owner') await this.setRole(memberId, 'member');
+    for (const table of ['console_sessions', 'console_invitations', 'console_logins']) await this.tx.sql.run(`DELETE FROM ${table} WHERE member_id = ?`, memberId);
+    await this.tx.sql.run('DELETE FROM members WHERE id = ?', memberId);
+    return member;
   }
 
   async setSeat(memberId: string, licensed: boolean): Promise<MemberRow> {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { normalizeEmail } from '../../accounts/email.ts';
 import { memberManagerRule, ROLES } from '../../accounts/model.ts';
 import { ApiError } from '../../errors.ts';
 import type { Role } from '../../storage/store.ts';
@@ -31,7 +32,7 @@ export function memberRoutes(app: FastifyInstance, c: Console): void {
   app.post('/workspace/members', page(manager(async (s, request, reply) => {
     const form = request.body as Form;
     // A field sent twice arrives as a list: not an address.
-    const email = (typeof form.email === 'string' ? form.email : '').trim().toLowerCase();
+    const email = normalizeEmail(typeof form.email === 'string' ? form.email : '');
     const role = roleOf(form.role);
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254 || !role) return membersView(s, reply, { error: 'Enter the new member’s email address and choose a role.' }, 400);
     const refusal = inviteRefusal(s.member, role);
