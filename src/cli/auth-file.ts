@@ -1,9 +1,9 @@
-import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV, WEBAPP_URL } from '../core/constants.ts';
 import { normalizeCredential, parseCredential } from '../core/credentials.ts';
 import { CredentialError } from '../core/errors.ts';
-import { writeAtomic } from '../core/files.ts';
+import { makeFolders, writeAtomic } from '../core/files.ts';
 import { CliError } from './errors.ts';
 import { configDir } from './settings.ts';
 
@@ -43,7 +43,7 @@ export function validateToken(raw: string): string {
 /** Writes auth.json atomically: folder 0700, file 0600. */
 export function saveToken(env: Env, token: string): string {
   const dir = configDir(env);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeFolders(dir, 0o700);
   chmodSync(dir, 0o700);
   const path = authFilePath(env);
   writeAtomic(path, `${JSON.stringify({ ...readAuthFile(path), [ENV.authToken]: token }, null, 2)}\n`);

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ENV } from '../core/constants.ts';
 import { maskCredential } from '../core/credentials.ts';
-import { outsideText } from '../core/redact.ts';
+import { outsideText, printable } from '../core/redact.ts';
 import { defaultTrustedKeysPath } from '../core/paths.ts';
 import { VERSION } from '../core/version.ts';
 import { describeRejection, readCandidates } from '../core/candidates.ts';
@@ -22,7 +22,9 @@ import { prepareVolume, volumeOwner } from './volume.ts';
 import { renderStatus, type HealthJson } from './status.ts';
 
 const env = process.env;
-const out = (line: string) => process.stdout.write(`${line}\n`);
+// Paths and values from the environment reach these lines: no escape sequence gets to the terminal.
+const out = (line: string) => process.stdout.write(`${printable(line)}\n`);
+const err = (text: string) => process.stderr.write(printable(text));
 const HOW_TO_SET = 'Set one with: localstack auth set-token <TOKEN>  (find it at https://app.localstack.cloud/workspace/auth-token), or export LOCALSTACK_AUTH_TOKEN.';
 
 const trustedKeys = () => env[ENV.trustedKeys] || defaultTrustedKeysPath();
@@ -84,7 +86,7 @@ auth.command('scan')
     const targets = (paths.length > 0 ? paths : ['.']).map((p) => resolve(cwd, p));
     const report = (f: { where: string; line: number; masked: string; kind: string }) =>
       out(`${f.where}:${f.line}: ${f.masked} (${f.kind === 'ci' ? 'CI auth token' : 'auth token'})`);
-    const warn = (line: string) => process.stderr.write(`Warning: ${line}\n`);
+    const warn = (line: string) => err(`Warning: ${line}\n`);
     let files;
     try {
       files = await scanPaths(targets, cwd, report, warn);
@@ -102,10 +104,10 @@ auth.command('scan')
     const found = files.findings + history.findings;
     const scanned = `${files.files} file${files.files === 1 ? '' : 's'}${options.gitHistory ? ` and ${history.files} blob${history.files === 1 ? '' : 's'} of the git history` : ''}`;
     if (found === 0) {
-      process.stderr.write(`No auth token found in ${scanned}.\n`);
+      err(`No auth token found in ${scanned}.\n`);
       return;
     }
-    process.stderr.write(`${found} auth token${found === 1 ? '' : 's'} found in ${scanned}. Rotate ${found === 1 ? 'it' : 'them'} at https://app.localstack.cloud/workspace/auth-tokens, then remove ${found === 1 ? 'it' : 'them'} from the files (and the history).\n`);
+    err(`${found} auth token${found === 1 ? '' : 's'} found in ${scanned}. Rotate ${found === 1 ? 'it' : 'them'} at https://app.localstack.cloud/workspace/auth-tokens, then remove ${found === 1 ? 'it' : 'them'} from the files (and the history).\n`);
     process.exitCode = 1;
   });
 
@@ -117,7 +119,7 @@ program.command('start')
     // An offline license stands in for the token: the container activates from it with no network.
     if (!found && !env[ENV.offlineLicenseFile]) throw new CliError('auth.no_token', `No auth token configured, so LocalStack Pro cannot be activated. ${HOW_TO_SET}`);
     if (found) validateToken(found.token);
-    if (env[ENV.apiKey]) process.stderr.write(`Note: ${ENV.apiKey} is not passed on; the auth token is used instead.\n`);
+    if (env[ENV.apiKey]) err(`Note: ${ENV.apiKey} is not passed on; the auth token is used instead.\n`);
     // Host files the container is given (a CA bundle, trusted keys): absolute, and there, or docker would mount an empty folder.
     const runEnv = { ...env };
     for (const name of Object.keys(MOUNTED_FILES)) {
@@ -131,7 +133,7 @@ program.command('start')
     const { owner, dockerUser } = volumeOwner(hostUid, process.getgid?.());
     prepareVolume(volume, owner, hostUid === 0);
     const { decision: cached } = found ? await cachedLicense(found.token) : { decision: { kind: 'none' } as ShowDecision };
-    if (cached.kind === 'unreadable') process.stderr.write(`Note: ${cannotReadFix(cached.path, volume)}\n`);
+    if (cached.kind === 'unreadable') err(`Note: ${cannotReadFix(cached.path, volume)}\n`);
     const run = dockerRun({
       env: runEnv, token: found?.token, detach: options.detached === true, volume, tty: process.stdin.isTTY === true,
       license: cached.kind === 'license' ? cached.candidate.path : undefined, user: dockerUser,
@@ -191,7 +193,7 @@ program.command('license').description('inspect the cached license')
     }
     const token = findToken(env)?.token;
     const { paths, decision } = await cachedLicense(token, now);
-    if (!token) process.stderr.write(`Note: no auth token is configured, so this is ${paths[0]} whichever credential activated it; set yours (localstack auth set-token) to see its own license.\n`);
+    if (!token) err(`Note: no auth token is configured, so this is ${paths[0]} whichever credential activated it; set yours (localstack auth set-token) to see its own license.\n`);
     if (decision.kind === 'none') throw new CliError('license.none', `No cached license at ${paths.join(' or ')}. Run \`localstack start\` once while online to activate one.`);
     if (decision.kind === 'unreadable') throw new CliError('license.unreadable', `The cached license: ${cannotReadFix(decision.path, resolve(volumeDir(env)))}`);
     if (decision.kind === 'unusable') throw unusableError(decision.rejected);
@@ -208,7 +210,7 @@ try {
     // Help and version are not errors; anything else commander rejects is a usage error.
     process.exitCode = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
   } else if (error instanceof CliError) {
-    process.stderr.write(`Error: ${error.message}\n`);
+    err(`Error: ${error.message}\n`);
     process.exitCode = 1;
   } else {
     throw error;

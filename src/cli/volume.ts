@@ -1,4 +1,5 @@
-import { chmodSync, chownSync, mkdirSync } from 'node:fs';
+import { chmodSync, chownSync } from 'node:fs';
+import { makeFolders } from '../core/files.ts';
 import { join } from 'node:path';
 import { CLI_DEFAULTS } from './constants.ts';
 import { CliError } from './errors.ts';
@@ -23,7 +24,7 @@ export function volumeOwner(hostUid: number | undefined, hostGid: number | undef
 export function prepareVolume(dir: string, owner: VolumeOwner, isRoot: boolean): void {
   const cache = join(dir, 'cache');
   try {
-    mkdirSync(cache, { recursive: true, mode: 0o700 });
+    makeFolders(cache, 0o700);
     for (const path of [dir, cache]) {
       if (isRoot) chownSync(path, owner.uid, owner.gid);
       chmodSync(path, 0o700);

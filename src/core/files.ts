@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, fsyncSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { CodedError } from './errors.ts';
 
 const TEMP_SUFFIX = '.tmp';
@@ -99,5 +99,32 @@ export function readBounded(path: string, limit: number): string {
     return buffer.toString('utf8', 0, length);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * mkdir -p, one level at a time. Node's recursive mkdir never returns where mkdir keeps answering ENOENT under a
+ * parent that exists (/proc, some FUSE mounts): here each level is tried once, and that ENOENT is thrown.
+ */
+export function makeFolders(dir: string, mode = 0o777): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  for (;;) {
+    try {
+      if (!statSync(at).isDirectory()) throw Object.assign(new Error(`${at} is a file, not a folder`), { code: 'ENOTDIR', path: at });
+      break;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ENOENT' || dirname(at) === at) throw error;
+      missing.unshift(at);
+      at = dirname(at);
+    }
+  }
+  for (const folder of missing) {
+    try {
+      mkdirSync(folder, { mode });
+    } catch (error) {
+      // Made meanwhile by another process: as good as made here.
+      if ((error as { code?: unknown }).code !== 'EEXIST' || !statSync(folder).isDirectory()) throw error;
+    }
   }
 }

@@ -9,6 +9,17 @@ const AUTH_HEADER = /\b(Bearer|Basic)\s+[^\s"',;]+/gi;
 // Control characters (C0, DEL, C1), line separators, and bidi controls that reorder what a terminal shows.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g;
 
+// The same, but for text that may span lines: line feeds and tabs stay.
+const CONTROL_IN_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text fit for a terminal, whatever it holds (a path or a variable's value from the environment): each control or
+ * bidi character becomes `?`, as ls shows them, so no escape sequence sets a title or moves the cursor.
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL_IN_LINES, '?');
+}
+
 /** Masks every credential-shaped word and every known secret (the credential in use, legacy keys too). */
 export function maskSecrets(text: string, known: readonly (string | undefined)[] = []): string {
   let out = text;

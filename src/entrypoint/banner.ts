@@ -1,5 +1,5 @@
 import { WEBAPP_URL } from '../core/constants.ts';
-import { outsideText } from '../core/redact.ts';
+import { outsideText, printable } from '../core/redact.ts';
 
 const RULE = '===============================================';
 const RED = '\u001b[31m';
@@ -13,7 +13,7 @@ export function renderBanner(reason: string, options: { activatePro: boolean; co
     RULE,
     paint('License activation failed! 🔑❌', BOLD + RED),
     '',
-    `Reason: ${reason}`,
+    `Reason: ${printable(reason)}`,
     '',
     options.activatePro
       ? 'Due to this error, Localstack has quit. LocalStack pro features can only be used with a valid license.'

@@ -1,11 +1,11 @@
-import { accessSync, constants, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, lstatSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { cacheFiles, serialise } from '../core/cache-file.ts';
 import { LICENSE_FILE_NAME, OFFLINE_VALIDITY_S } from '../core/constants.ts';
-import { removeStaleTemps, writeAtomic } from '../core/files.ts';
+import { makeFolders, removeStaleTemps, writeAtomic } from '../core/files.ts';
 import { readLicenseFile, type VerifiedLicense } from '../core/license.ts';
 import type { Reason } from '../core/reason.ts';
 import { FALLBACK_PREFIX, LOCK_FUTURE_SKEW_MS, LOCK_STALE_MS, LOCK_WAIT_MS, STALE_TEMP_MS } from './defaults.ts';
@@ -50,7 +50,7 @@ export function describeStoreError(error: unknown): string {
  */
 function makeFolder(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeFolders(dir);
     return;
   } catch (error) {
     const code = (error as { code?: unknown }).code;

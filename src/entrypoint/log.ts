@@ -1,4 +1,4 @@
-import { maskSecrets } from '../core/redact.ts';
+import { maskSecrets, printable } from '../core/redact.ts';
 
 export type Level = 'info' | 'warn' | 'error';
 
@@ -12,9 +12,11 @@ const RESET = '\u001b[0m';
 
 /** Renders one log record: plain text, or one JSON object per line (section 6). */
 export function renderLog(level: Level, message: string, fmt: LogFormat, now: Date, extra: Record<string, unknown> = {}): string {
-  if (fmt.format === 'json') return JSON.stringify({ time: now.toISOString(), level, message, ...extra });
-  if (level === 'warn') return fmt.color ? `${YELLOW}Warning: ${message}${RESET}` : `Warning: ${message}`;
-  return message;
+  // Values from outside (paths, variables) reach messages: made printable here, before this program's own colours.
+  if (fmt.format === 'json') return printable(JSON.stringify({ time: now.toISOString(), level, message, ...extra }));
+  const text = printable(message);
+  if (level === 'warn') return fmt.color ? `${YELLOW}Warning: ${text}${RESET}` : `Warning: ${text}`;
+  return text;
 }
 
 /** The only place the entrypoint writes its own lines; a credential-shaped word never gets out whole. */

@@ -10,6 +10,7 @@ import { buildServer, type ServerOptions } from './http/app.ts';
 import { OIDC, SERVER_DEFAULTS, SERVER_EXIT, SHUTDOWN_GRACE_MS } from './constants.ts';
 import { OidcVerifier } from './oidc/verifier.ts';
 import { fileStoreError, SeedError, ServerConfigError, StoreError } from './errors.ts';
+import { describeDuplicate, normalizeStoredEmails } from './accounts/email.ts';
 import { importSeed, readSeed } from './accounts/seed.ts';
 import { keyFilePermissionWarning, SigningKeys } from './signing/keys.ts';
 import { keyLoader, ScannerKeys } from './secret-scanning/keys.ts';
@@ -171,6 +172,9 @@ async function main(): Promise<number> {
     await store.write((tx) => tx.setSetting('started_at', clock().toISOString())).catch((error: unknown) => {
       throw failedAtStart(error);
     });
+    // Addresses stored by an older server, in their normal form; look-alike duplicates are reported, never merged.
+    const emails = await store.write((tx) => normalizeStoredEmails(tx.sql)).catch((error: unknown) => { throw failedAtStart(error); });
+    for (const d of emails.duplicates) console.error(`license-server: warning: ${describeDuplicate(d)}`);
     if (seed) await importSeed(accounts, seed, clock()).catch((error: unknown) => { throw failedAtStart(error); });
     const options: ServerOptions = {
       accounts, keys: keys!, rateLimit: args.rateLimit, adminToken: process.env.ADMIN_TOKEN || undefined, issuer: args.issuer ?? '', clock, scannerKeys,

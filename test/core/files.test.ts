@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { closeSync, existsSync, ftruncateSync, openSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readBounded, removeStaleTemps, writeAtomic } from '../../src/core/files.ts';
+import { makeFolders, readBounded, removeStaleTemps, writeAtomic } from '../../src/core/files.ts';
 import { tempDir } from '../helpers/server.ts';
 
 test('writeAtomic: mode 0600 from creation, nothing left behind', () => {
@@ -42,4 +42,16 @@ test('removeStaleTemps: an old temp of a killed writer goes, a fresh one (a writ
   utimesSync(other, past, past);
   assert.deepEqual(removeStaleTemps(path, 60_000), ['license.json.4242.deadbeef.tmp']);
   assert.ok(!existsSync(old) && existsSync(fresh) && existsSync(other) && existsSync(path));
+});
+
+test('makeFolders makes each missing level, takes one made meanwhile, and gives up at once where mkdir answers ENOENT under a parent that exists', () => {
+  const base = tempDir('pa-folders-');
+  makeFolders(join(base, 'a', 'b', 'c'), 0o700);
+  assert.ok(statSync(join(base, 'a', 'b', 'c')).isDirectory());
+  assert.equal(statSync(join(base, 'a')).mode & 0o777, 0o700);
+  makeFolders(join(base, 'a', 'b', 'c'));
+  writeFileSync(join(base, 'file'), 'x');
+  assert.throws(() => makeFolders(join(base, 'file', 'sub')), { code: 'ENOTDIR' });
+  // /proc answers ENOENT to every mkdir: Node's recursive mkdir never returned here.
+  assert.throws(() => makeFolders('/proc/nocache/deeper'), { code: 'ENOENT' });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { generateLegacyKey, generateToken, hashCredential, maskCredential, type Credential } from '../../core/credentials.ts';
 import { MAX_SEATS, TRIAL_DAYS } from '../constants.ts';
 import { ApiError } from '../errors.ts';
+import { normalizeEmail } from './email.ts';
 import { isComparableInstant } from './instant.ts';
 import { offlineSeatsTaken } from '../storage/offline-licenses.ts';
 import type { CiTokenRow, LicenseRow, MemberRow, Role, Store, StoreReads, StoreTx, WorkspaceRow } from '../storage/store.ts';
@@ -48,6 +49,15 @@ export const ROLES: readonly Role[] = ['owner', 'admin', 'member'];
 export const CI_MANAGERS: readonly Role[] = ['owner', 'admin'];
 /** Who may invite members, assign seats and change roles (console). */
 export const MEMBER_MANAGERS: readonly Role[] = ['owner', 'admin'];
+/** The CI-token rule over the actor's row as stored now. */
+export const ciManagerRule = (actor: MemberRow): string | undefined =>
+  CI_MANAGERS.includes(actor.role) ? undefined : `role ${actor.role} may not manage CI tokens; ask a workspace admin or owner`;
+/** The members rule (invitations, seats, roles, offline licenses) over the actor's row as stored now. */
+export const memberManagerRule = (actor: MemberRow): string | undefined =>
+  MEMBER_MANAGERS.includes(actor.role) ? undefined : `your role (${actor.role}) cannot manage members; ask a workspace admin or owner`;
+
+/** Why the acting member may not do something, or undefined: a rule over the actor's row. */
+export type ActorRule = (actor: MemberRow) => string | undefined;
 
 const notFound = (what: string) => new ApiError(404, 'resource.not_found', `${what} does not exist`);
 
@@ -84,7 +94,8 @@ export class AccountOps {
   }
 
   /** Adds a member with a fresh developer token (or the given one); returns the plain token once. */
-  async addMember(workspaceId: string, input: { email: string; role: Role; licensed?: boolean; authToken?: string }): Promise<{ member: MemberRow; authToken: string }> {
+  async addMember(workspaceId: string, given: { email: string; role: Role; licensed?: boolean; authToken?: string }): Promise<{ member: MemberRow; authToken: string }> {
+    const input = { ...given, email: normalizeEmail(given.email) };
     await requireWorkspace(this.tx, workspaceId);
     if (await this.tx.memberByEmail(workspaceId, input.email)) {
       throw new ApiError(409, 'resource.conflict', `${input.email} is a member of ${workspaceId} already`);
@@ -112,8 +123,27 @@ export class AccountOps {
     return key;
   }
 
+  /**
+   * The acting member re-read inside this transaction, and the rule decided against that row: two requests that race
+   * (two owners demoting each other) cannot both pass on roles read before either wrote. `tokenHash`: the credential it
+   * acted with must still be its current one (a rotation that won the race ends its power at once).
+   */
+  async actingMember(actor: Pick<MemberRow, 'id' | 'workspace_id'>, rule: ActorRule = () => undefined, tokenHash?: string): Promise<MemberRow> {
+    const now = await this.tx.member(actor.id);
+    if (!now || now.workspace_id !== actor.workspace_id) throw new ApiError(403, 'permission.denied', 'you are no longer a member of this workspace');
+    if (tokenHash !== undefined && now.token_hash !== tokenHash) throw new ApiError(401, 'auth.invalid', 'this auth token was rotated meanwhile; use the new value');
+    const why = rule(now);
+    if (why) throw new ApiError(403, 'permission.denied', why);
+    return now;
+  }
+
   async setRole(memberId: string, role: Role): Promise<void> {
-    await requireMember(this.tx, memberId);
+    const member = await requireMember(this.tx, memberId);
+    // Counted in this transaction: no pair of concurrent demotions can leave a workspace that nobody can manage.
+    if (member.role === 'owner' && role !== 'owner') {
+      const owners = (await this.tx.sql.get<{ n: number }>("SELECT CAST(count(*) AS INTEGER) AS n FROM members WHERE workspace_id = ? AND role = 'owner'", member.workspace_id))!.n;
+      if (owners <= 1) throw new ApiError(409, 'workspace.last_owner', `${member.email} is the last owner of workspace ${member.workspace_id}; make another member an owner first`);
+    }
     await this.tx.updateMember(memberId, { role });
   }
 
@@ -125,6 +155,15 @@ export class AccountOps {
     if ((await this.tx.licensedCount(workspaceId)) + offline >= seats) {
       throw new ApiError(409, 'license.no_seats', `every one of the ${seats} seats of ${workspaceId} is assigned${offline ? ` (${offline} taken by offline licenses while they are valid)` : ''}; free one or buy more`);
     }
+  }
+
+  /** Removes a member with its console sign-in; the last owner stays (a workspace always has someone to manage it). */
+  async removeMember(memberId: string): Promise<MemberRow> {
+    const member = await requireMember(this.tx, memberId);
+    if (member.role === 'owner') await this.setRole(memberId, 'member');
+    for (const table of ['console_sessions', 'console_invitations', 'console_logins']) await this.tx.sql.run(`DELETE FROM ${table} WHERE member_id = ?`, memberId);
+    await this.tx.sql.run('DELETE FROM members WHERE id = ?', memberId);
+    return member;
   }
 
   async setSeat(memberId: string, licensed: boolean): Promise<MemberRow> {
@@ -213,6 +252,11 @@ export class Accounts {
   /** Runs several operations in one transaction. */
   write<T>(fn: (ops: AccountOps) => Promise<T>): Promise<T> {
     return this.store.write((tx) => fn(new AccountOps(tx)));
+  }
+
+  /** One transaction that first re-reads the acting member and decides the rule against it (see actingMember). */
+  as<T>(actor: Pick<MemberRow, 'id' | 'workspace_id'>, rule: ActorRule, fn: (ops: AccountOps, actor: MemberRow) => Promise<T>, tokenHash?: string): Promise<T> {
+    return this.write(async (ops) => fn(ops, await ops.actingMember(actor, rule, tokenHash)));
   }
 
   /** Who a credential belongs to, with the license row of its workspace (one read: the activation's hot path). */

@@ -7,9 +7,9 @@ import { ApiError } from '../errors.ts';
 import type { LicenseSigner } from '../signing/keys.ts';
 import { insertOfflineLicense, offlineLicenses, offlineSeatsTaken, type OfflineLicenseRow } from '../storage/offline-licenses.ts';
 import type { Sql } from '../storage/sql.ts';
-import type { WorkspaceRow } from '../storage/store.ts';
+import type { MemberRow, WorkspaceRow } from '../storage/store.ts';
 import { isComparableInstant } from './instant.ts';
-import { licenseStatus, type Accounts, type EffectiveLicense } from './model.ts';
+import { licenseStatus, memberManagerRule, type Accounts, type EffectiveLicense } from './model.ts';
 
 export interface OfflineLicenseInput {
   /** The installation's name, as the issuer calls it. */
@@ -61,7 +61,7 @@ export async function freeSeats(sql: Sql, seats: number | null, licensed: number
  * Signs first (a refused request throws the signature away), then in one transaction checks the seats and writes
  * the audit row: two issuers at once cannot both take the last seat.
  */
-export async function issueOfflineLicense(accounts: Accounts, keys: LicenseSigner, workspaceId: string, request: OfflineLicenseInput, context: { issuedBy: string; issuer: string; now: Date }): Promise<IssuedOfflineLicense> {
+export async function issueOfflineLicense(accounts: Accounts, keys: LicenseSigner, workspaceId: string, request: OfflineLicenseInput, context: { issuedBy: string; issuer: string; now: Date; actor?: MemberRow }): Promise<IssuedOfflineLicense> {
   const { now } = context;
   const workspace = await accounts.requireWorkspace(workspaceId);
   const claims = decideOfflineLicense({ workspace, license: await accounts.effectiveLicense(workspace), request, id: `off-${randomUUID()}`, issuer: context.issuer, now });
@@ -70,7 +70,10 @@ export async function issueOfflineLicense(accounts: Accounts, keys: LicenseSigne
     id: claims.jti, workspace_id: workspace.id, name: claims.installation, seats: claims.seats, kid, sha256: createHash('sha256').update(jws).digest('hex'),
     issued_by: context.issuedBy, issued_at: now.toISOString(), not_before: new Date(claims.nbf * 1000).toISOString(), expires_at: new Date(claims.exp * 1000).toISOString(),
   };
-  await accounts.store.write(async (tx) => {
+  await accounts.write(async (ops) => {
+    const { tx } = ops;
+    // A member issuing from the console: its role decided again here, against the row as stored now.
+    if (context.actor) await ops.actingMember(context.actor, memberManagerRule);
     const free = await freeSeats(tx.sql, (await tx.license(workspace.id))?.seats ?? null, await tx.licensedCount(workspace.id), workspace.id, now);
     if (free !== null && claims.seats > free) {
       throw new ApiError(409, 'license.no_seats', `the installation needs ${claims.seats} seat${claims.seats === 1 ? '' : 's'} but ${Math.max(free, 0)} of the workspace's seats ${free === 1 ? 'is' : 'are'} free; free some or buy more`);

@@ -1,3 +1,4 @@
+import { normalizeEmail } from './email.ts';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { endsByItsStart, type Accounts } from './model.ts';
@@ -61,7 +62,7 @@ export function checkSeed(data: unknown, path: string): Seed {
     once(workspaceIds, ws.id, `workspaces[${i}].id`, 'workspace id');
     const emails = new Map<string, string>();
     const ciNames = new Map<string, string>();
-    ws.members?.forEach((m, j) => once(emails, m.email, `workspaces[${i}].members[${j}].email`, 'email'));
+    ws.members?.forEach((m, j) => once(emails, normalizeEmail(m.email), `workspaces[${i}].members[${j}].email`, 'email'));
     ws.ciTokens?.forEach((t, j) => once(ciNames, t.name, `workspaces[${i}].ciTokens[${j}].name`, 'CI token name'));
     ws.members?.forEach((m, j) => {
       unique(m.authToken, `workspaces[${i}].members[${j}].authToken`);
@@ -127,7 +128,7 @@ function importInto(accounts: Accounts, seed: Seed, now: Date): Promise<void> {
     const owner = async (hash: string) => (await tx.memberByTokenHash(hash))?.id ?? (await tx.memberByLegacyHash(hash))?.id ?? (await tx.ciTokenByHash(hash))?.id;
     for (const [i, ws] of seed.workspaces.entries()) {
       for (const [j, m] of (ws.members ?? []).entries()) {
-        const existing = await tx.memberByEmail(ws.id, m.email);
+        const existing = await tx.memberByEmail(ws.id, normalizeEmail(m.email));
         for (const [key, value] of [['authToken', m.authToken], ['legacyApiKey', m.legacyApiKey]] as const) {
           const held = value && (await owner(hashCredential(value)));
           if (held && held !== existing?.id) throw conflict(`workspaces[${i}].members[${j}].${key}`, 'the same credential belongs to another account in the database');
@@ -144,7 +145,7 @@ function importInto(accounts: Accounts, seed: Seed, now: Date): Promise<void> {
       else await ops.renameWorkspace(ws.id, ws.name);
       if (ws.license) await ops.setLicense(ws.id, ws.license);
       for (const m of ws.members ?? []) {
-        const existing = await tx.memberByEmail(ws.id, m.email);
+        const existing = await tx.memberByEmail(ws.id, normalizeEmail(m.email));
         const id = existing ? existing.id : (await ops.addMember(ws.id, { email: m.email, role: m.role, authToken: m.authToken })).member.id;
         if (existing) {
           await ops.setRole(id, m.role);

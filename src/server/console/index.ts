@@ -44,8 +44,15 @@ function failureOf(error: FastifyError & { status?: number }): { status: number;
   }
   if (error.code?.startsWith('FST_CSRF')) return { status: 403, title: 'This form has expired', message: 'The form was open too long or came from another site. Go back, reload the page and try again.' };
   if (error instanceof ApiError && error.status === 404) return { status: 404, title: 'Not found', message: 'That member or token does not exist in your workspace (any more).' };
-  if (error.validation || error.statusCode === 400) return { status: 400, title: 'That form did not make sense', message: 'Some fields were missing or too long. Go back and check them.' };
-  if (error.statusCode === 413) return { status: 413, title: 'Too much data', message: 'That form was larger than this server accepts.' };
+  // A rule decided again inside the transaction (the actor's role changed meanwhile) refuses like the first check.
+  if (error instanceof ApiError && error.status === 403) return { status: 403, title: 'You do not have permission', message: `You cannot do this: ${error.message}.` };
+  if (error instanceof ApiError && error.status < 500) return { status: error.status, title: 'That could not be done', message: `${error.message}.` };
+  // Fastify's own errors carry statusCode, some plugins' (body parsers) only status: a client's mistake either way.
+  const status = error.statusCode ?? error.status;
+  if (error.validation || status === 400) return { status: 400, title: 'That form did not make sense', message: 'Some fields were missing or too long. Go back and check them.' };
+  if (status === 413) return { status: 413, title: 'Too much data', message: 'That form was larger than this server accepts.' };
+  if (status === 415) return { status: 415, title: 'That was not a form', message: 'The console takes forms sent by its own pages. Go back, reload the page and try again.' };
+  if (typeof status === 'number' && status >= 400 && status < 500) return { status, title: 'That request did not make sense', message: 'Go back, reload the page and try again.' };
   return { status: 500, title: 'Something went wrong', message: 'The console could not finish that and saved nothing half-done. Try again in a moment; the server’s log says what went wrong.' };
 }
 

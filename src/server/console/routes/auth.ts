@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { normalizeEmail } from '../../accounts/email.ts';
 import { hashCredential } from '../../../core/credentials.ts';
 import { CONSOLE } from '../constants.ts';
 import { html, type Console } from '../context.ts';
@@ -12,7 +13,7 @@ const text = { type: 'string', maxLength: 320 } as const;
 const formSchema = (required: string[]) => ({ body: { type: 'object', properties: { email: text, password: { type: 'string', maxLength: CONSOLE.passwordMax }, workspace: { type: 'string', maxLength: 200 }, code: text, _csrf: text, next: text }, required } });
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const normalEmail = (v: string | undefined) => (v ?? '').trim().toLowerCase();
+const normalEmail = (v: string | undefined) => normalizeEmail(v ?? '');
 const passwordProblem = (p: string | undefined) =>
   !p || p.length < CONSOLE.passwordMin ? `Choose a password of at least ${CONSOLE.passwordMin} characters.` : undefined;
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ROLES } from '../../accounts/model.ts';
+import { normalizeEmail } from '../../accounts/email.ts';
+import { memberManagerRule, ROLES } from '../../accounts/model.ts';
 import { ApiError } from '../../errors.ts';
 import type { Role } from '../../storage/store.ts';
 import { CONSOLE, hoursFrom } from '../constants.ts';
@@ -31,7 +32,7 @@ export function memberRoutes(app: FastifyInstance, c: Console): void {
   app.post('/workspace/members', page(manager(async (s, request, reply) => {
     const form = request.body as Form;
     // A field sent twice arrives as a list: not an address.
-    const email = (typeof form.email === 'string' ? form.email : '').trim().toLowerCase();
+    const email = normalizeEmail(typeof form.email === 'string' ? form.email : '');
     const role = roleOf(form.role);
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254 || !role) return membersView(s, reply, { error: 'Enter the new member’s email address and choose a role.' }, 400);
     const refusal = inviteRefusal(s.member, role);
@@ -41,6 +42,7 @@ export function memberRoutes(app: FastifyInstance, c: Console): void {
     try {
       // The member and its invitation together: no member is left that nobody can invite again from here.
       await c.store.transaction(async (accounts, console) => {
+        await accounts.actingMember(s.member, (actor) => inviteRefusal(actor, role));
         const added = await accounts.addMember(s.workspace.id, { email, role });
         await console.createInvitation({
           code_hash: secretHash(code), member_id: added.member.id, token_box: seal(keyOf(code, 'invitation'), added.authToken),
@@ -57,7 +59,7 @@ export function memberRoutes(app: FastifyInstance, c: Console): void {
     const target = await c.memberOfWorkspace(s, (request.params as Id).id);
     const licensed = (request.body as Form).licensed === 'true';
     try {
-      await c.accounts.setSeat(target.id, licensed);
+      await c.accounts.as(s.member, memberManagerRule, (ops) => ops.setSeat(target.id, licensed));
     } catch (error) {
       if (error instanceof ApiError && error.code === 'license.no_seats') {
         const seats = (await c.accounts.effectiveLicense(s.workspace)).seats;
@@ -76,7 +78,17 @@ export function memberRoutes(app: FastifyInstance, c: Console): void {
     if (!role) return membersView(s, reply, { error: 'Choose a role: member, admin or owner.' }, 400);
     const refusal = roleChangeRefusal(s.member, target, role);
     if (refusal) return denied(s, reply, refusal);
-    await c.accounts.setRole(target.id, role);
+    try {
+      // Both rows read again in the transaction: roles read before it may have changed (two owners demoting each other).
+      await c.accounts.as(s.member, memberManagerRule, async (ops, actor) => {
+        const why = roleChangeRefusal(actor, await ops.tx.member(target.id) ?? target, role);
+        if (why) throw new ApiError(403, 'permission.denied', why);
+        await ops.setRole(target.id, role);
+      });
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'workspace.last_owner') return membersView(s, reply, { error: `${target.email} is the last owner of this workspace: make another member an owner first.` }, 409);
+      throw error;
+    }
     return membersView(s, reply, { notice: `${target.email} is now ${role === 'admin' ? 'an' : 'a'} ${role}.` });
   })));
 }

@@ -41,7 +41,7 @@ export function offlineLicenseRoutes(app: FastifyInstance, c: Console, page: (h:
     if (!c.keys) return membersView(s, reply, { error: 'This server cannot sign offline licenses here; use the admin API.' }, 503);
     try {
       const { file } = await issueOfflineLicense(c.accounts, c.keys, s.workspace.id, { name, seats, validUntil: `${until}T00:00:00.000Z` },
-        { issuedBy: s.member.email, issuer: c.publicUrl(), now: c.clock() });
+        { issuedBy: s.member.email, issuer: c.publicUrl(), now: c.clock(), actor: s.member });
       return membersView(s, reply, { issued: { name, file } });
     } catch (error) {
       if (error instanceof ApiError && error.status < 500) return membersView(s, reply, { error: `No offline license was issued: ${error.message}.` }, error.status);

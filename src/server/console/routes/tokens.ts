@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ciManagerRule } from '../../accounts/model.ts';
 import { ApiError } from '../../errors.ts';
 import { CONSOLE } from '../constants.ts';
 import { html, type Console, type SignedIn } from '../context.ts';
@@ -30,6 +31,7 @@ export function tokenRoutes(app: FastifyInstance, c: Console): void {
   app.post('/workspace/auth-tokens/rotate', page(async (s, _q, reply) => {
     // The new value is sealed for this member in the same transaction: a rotation is never left without its value.
     const token = await c.store.transaction(async (accounts, console) => {
+      await accounts.actingMember(s.member);
       const value = await accounts.rotateMemberToken(s.member.id);
       await console.setTokenBox(s.member.id, seal(s.key, value));
       return value;
@@ -44,7 +46,7 @@ export function tokenRoutes(app: FastifyInstance, c: Console): void {
     const name = ((request.body as Form).name ?? '').trim();
     if (!name || name.length > 100) return tokensPage(s, reply, { error: 'Give the CI token a name of 1 to 100 characters, e.g. github-actions.' }, 400);
     try {
-      const { token } = await c.accounts.createCiToken(s.workspace.id, name, c.clock());
+      const { token } = await c.accounts.as(s.member, ciManagerRule, (ops) => ops.createCiToken(s.workspace.id, name, c.clock()));
       return tokensPage(s, reply, { fresh: { label: `New CI token ${name}`, value: token } });
     } catch (error) {
       if (error instanceof ApiError && error.status === 409) return tokensPage(s, reply, { error: `A CI token named ${name} exists already; choose another name.` }, 409);
@@ -52,13 +54,13 @@ export function tokenRoutes(app: FastifyInstance, c: Console): void {
     }
   })));
   app.post('/workspace/ci-tokens/:id/rotate', page(ciManager(async (s, request, reply) => {
-    const token = await c.accounts.rotateCiToken(s.workspace.id, (request.params as Id).id);
+    const token = await c.accounts.as(s.member, ciManagerRule, (ops) => ops.rotateCiToken(s.workspace.id, (request.params as Id).id));
     const name = (await c.accounts.store.ciToken(s.workspace.id, (request.params as Id).id))?.name ?? 'CI token';
     return tokensPage(s, reply, { fresh: { label: `New value of ${name}`, value: token }, notice: `${name} was rotated: its old value no longer activates anything.` });
   })));
   app.post('/workspace/ci-tokens/:id/delete', page(ciManager(async (s, request, reply) => {
     const row = await c.accounts.store.ciToken(s.workspace.id, (request.params as Id).id);
-    await c.accounts.deleteCiToken(s.workspace.id, (request.params as Id).id);
+    await c.accounts.as(s.member, ciManagerRule, (ops) => ops.deleteCiToken(s.workspace.id, (request.params as Id).id));
     return tokensPage(s, reply, { notice: `${row?.name ?? 'The CI token'} was deleted.` });
   })));
 }

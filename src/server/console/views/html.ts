@@ -6,4 +6,8 @@ import { render } from 'preact-render-to-string';
 export { html };
 export type Markup = VNode | VNode[] | string | null | undefined | false;
 
-export const toDocument = (tree: Markup): string => `<!doctype html>${render(tree as VNode)}`;
+// Bidi controls (embeddings, overrides, isolates, marks) in a name would reorder what every member reads; the
+// console's own text has none, so the whole page is rid of them.
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+export const toDocument = (tree: Markup): string => `<!doctype html>${render(tree as VNode).replace(BIDI_CONTROLS, '')}`;

@@ -53,6 +53,10 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
   app.post('/members/:id/auth-token/rotate', { schema: { params: IdParams } }, async (request) => ({
     authToken: await accounts.rotateMemberToken(request.params.id),
   }));
+  app.delete('/members/:id', { schema: { params: IdParams } }, async (request, reply) => {
+    await accounts.write((ops) => ops.removeMember(request.params.id));
+    return reply.code(204).send();
+  });
   app.put('/members/:id/seat', { schema: { params: IdParams, body: Seat } }, async (request) => {
     const m = await accounts.setSeat(request.params.id, request.body.licensed);
     return { id: m.id, email: m.email, licensed: m.licensed === 1 };

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { CI_MANAGERS, licenseStatus } from '../../accounts/model.ts';
+import { CI_MANAGERS, ciManagerRule, licenseStatus } from '../../accounts/model.ts';
 import { ApiError } from '../../errors.ts';
 import { CiTokenName, CiTrustBody, IdParams } from '../schemas.ts';
 import { createCiTrust, listCiTrusts, removeCiTrust } from '../../accounts/ci-trusts.ts';
@@ -37,15 +37,18 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
       license: covered ? { type: lic.type, plan: lic.plan, status: licenseStatus(lic, clock()), expiresAt: lic.expiresAt } : null,
     };
   });
-  app.post('/v1/me/auth-token/rotate', async (request) => ({ authToken: await accounts.rotateMemberToken(me(request).id) }));
+  // Each write re-reads the caller in its transaction: its role and its token must still be what they were at sign-in.
+  const asMe = <T>(request: FastifyRequest, rule: Parameters<typeof accounts.as>[1], fn: Parameters<typeof accounts.as<T>>[2]) =>
+    accounts.as(me(request), rule, fn, me(request).token_hash);
+  app.post('/v1/me/auth-token/rotate', async (request) => ({ authToken: await asMe(request, () => undefined, (ops) => ops.rotateMemberToken(me(request).id)) }));
 
   app.get('/v1/ci-tokens', { onRequest: ciManager }, async (request) => ({ ciTokens: await accounts.listCiTokens(me(request).workspace_id) }));
   app.post('/v1/ci-tokens', { onRequest: ciManager, schema: { body: CiTokenName } }, async (request, reply) => {
-    const { ciToken, token } = await accounts.createCiToken(me(request).workspace_id, request.body.name, clock());
+    const { ciToken, token } = await asMe(request, ciManagerRule, (ops) => ops.createCiToken(me(request).workspace_id, request.body.name, clock()));
     return reply.code(201).send({ id: ciToken.id, name: ciToken.name, token });
   });
   app.post('/v1/ci-tokens/:id/rotate', { onRequest: ciManager, schema: { params: IdParams } }, async (request) => ({
-    token: await accounts.rotateCiToken(me(request).workspace_id, request.params.id),
+    token: await asMe(request, ciManagerRule, (ops) => ops.rotateCiToken(me(request).workspace_id, request.params.id)),
   }));
   // Trusted CI identities (OIDC): managed by whoever may manage CI tokens.
   app.get('/v1/ci-trusts', { onRequest: ciManager }, async (request) => ({ ciTrusts: await listCiTrusts(accounts.store.sql, me(request).workspace_id) }));
@@ -56,7 +59,7 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
     return reply.code(204).send();
   });
   app.delete('/v1/ci-tokens/:id', { onRequest: ciManager, schema: { params: IdParams } }, async (request, reply) => {
-    await accounts.deleteCiToken(me(request).workspace_id, request.params.id);
+    await asMe(request, ciManagerRule, (ops) => ops.deleteCiToken(me(request).workspace_id, request.params.id));
     return reply.code(204).send();
   });
 };
