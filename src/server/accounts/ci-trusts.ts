@@ -8,8 +8,11 @@ import {
 } from '../storage/ci-trusts.ts';
 import type { Sql } from '../storage/sql.ts';
 import type { Store } from '../storage/store.ts';
-import { effectiveLicense, type EffectiveLicense } from './model.ts';
-import type { WorkspaceRow } from '../storage/store.ts';
+import { AccountOps, ciManagerRule, effectiveLicense, type EffectiveLicense } from './model.ts';
+import type { MemberRow, WorkspaceRow } from '../storage/store.ts';
+
+/** A member acting (console, API): its role, and the token it acted with, decided again inside the transaction. */
+export interface TrustActor { member: Pick<MemberRow, 'id' | 'workspace_id'>; tokenHash?: string }
 
 /**
  * Claims that pin a repository or its owner (GitHub, GitLab; `sub` names the repository on both). A trust needs one:
@@ -52,9 +55,10 @@ export function checkTrust(input: CiTrustInput, trustedIssuers: readonly string[
   return `${pin}=${input.conditions[pin]}`;
 }
 
-export async function createCiTrust(store: Store, workspaceId: string, input: CiTrustInput, trustedIssuers: readonly string[], now: Date): Promise<CiTrustView> {
+export async function createCiTrust(store: Store, workspaceId: string, input: CiTrustInput, trustedIssuers: readonly string[], now: Date, actor?: TrustActor): Promise<CiTrustView> {
   const pin = checkTrust(input, trustedIssuers);
   return store.write(async (tx) => {
+    if (actor) await new AccountOps(tx).actingMember(actor.member, ciManagerRule, actor.tokenHash);
     if (!(await tx.workspace(workspaceId))) throw new ApiError(404, 'resource.not_found', `workspace ${workspaceId} does not exist`);
     if (await ciTrustByName(tx.sql, workspaceId, input.name)) throw new ApiError(409, 'resource.conflict', `a trusted CI identity named ${input.name} exists already`);
     const row: CiTrustRow = {
@@ -70,8 +74,11 @@ export async function listCiTrusts(sql: Sql, workspaceId: string): Promise<CiTru
   return (await ciTrustsOf(sql, workspaceId)).map(trustView);
 }
 
-export async function removeCiTrust(store: Store, workspaceId: string, id: string): Promise<void> {
-  const n = await store.write((tx) => deleteCiTrust(tx.sql, workspaceId, id));
+export async function removeCiTrust(store: Store, workspaceId: string, id: string, actor?: TrustActor): Promise<void> {
+  const n = await store.write(async (tx) => {
+    if (actor) await new AccountOps(tx).actingMember(actor.member, ciManagerRule, actor.tokenHash);
+    return deleteCiTrust(tx.sql, workspaceId, id);
+  });
   if (n === 0) throw new ApiError(404, 'resource.not_found', `trusted CI identity ${id} does not exist`);
 }
 

@@ -52,7 +52,7 @@ export function ciTrustRoutes(app: FastifyInstance, c: Console, tokensPage: Toke
     const conditions = parseConditions(form.conditions);
     if (typeof conditions === 'string') return tokensPage(s, reply, { error: conditions, trustForm: form }, 400);
     try {
-      const trust = await createCiTrust(c.accounts.store, s.workspace.id, { name: form.name, issuer: form.issuer, conditions }, c.oidcIssuers(), c.clock());
+      const trust = await createCiTrust(c.accounts.store, s.workspace.id, { name: form.name, issuer: form.issuer, conditions }, c.oidcIssuers(), c.clock(), { member: s.member });
       return tokensPage(s, reply, { notice: `Pipelines of ${trust.issuer} matching ${trust.name} now activate as this workspace's CI, with no stored secret.` });
     } catch (error) {
       if (error instanceof ApiError && (error.status === 400 || error.status === 409)) {
@@ -64,7 +64,7 @@ export function ciTrustRoutes(app: FastifyInstance, c: Console, tokensPage: Toke
   app.post('/workspace/ci-trusts/:id/delete', page(ciManager(async (s, request, reply) => {
     const id = (request.params as Id).id;
     const name = (await ciTrustsOf(c.accounts.store.sql, s.workspace.id)).find((t) => t.id === id)?.name ?? 'The trusted CI identity';
-    await removeCiTrust(c.accounts.store, s.workspace.id, id);
+    await removeCiTrust(c.accounts.store, s.workspace.id, id, { member: s.member });
     return tokensPage(s, reply, { notice: `${name} was deleted: pipelines matching only it no longer activate.` });
   })));
 }

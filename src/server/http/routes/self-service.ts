@@ -53,9 +53,9 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
   // Trusted CI identities (OIDC): managed by whoever may manage CI tokens.
   app.get('/v1/ci-trusts', { onRequest: ciManager }, async (request) => ({ ciTrusts: await listCiTrusts(accounts.store.sql, me(request).workspace_id) }));
   app.post('/v1/ci-trusts', { onRequest: ciManager, schema: { body: CiTrustBody } }, async (request, reply) =>
-    reply.code(201).send(await createCiTrust(accounts.store, me(request).workspace_id, request.body, ctx.oidc.issuers(), clock())));
+    reply.code(201).send(await createCiTrust(accounts.store, me(request).workspace_id, request.body, ctx.oidc.issuers(), clock(), { member: me(request), tokenHash: me(request).token_hash })));
   app.delete('/v1/ci-trusts/:id', { onRequest: ciManager, schema: { params: IdParams } }, async (request, reply) => {
-    await removeCiTrust(accounts.store, me(request).workspace_id, request.params.id);
+    await removeCiTrust(accounts.store, me(request).workspace_id, request.params.id, { member: me(request), tokenHash: me(request).token_hash });
     return reply.code(204).send();
   });
   app.delete('/v1/ci-tokens/:id', { onRequest: ciManager, schema: { params: IdParams } }, async (request, reply) => {
