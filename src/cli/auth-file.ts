@@ -1,6 +1,6 @@
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENV, WEBAPP_URL } from '../core/constants.ts';
+import { AUTH_TOKENS_URL, ENV } from '../core/constants.ts';
 import { normalizeCredential, parseCredential } from '../core/credentials.ts';
 import { CredentialError } from '../core/errors.ts';
 import { makeFolders, writeAtomic } from '../core/files.ts';
@@ -10,7 +10,7 @@ import { configDir } from './settings.ts';
 type Env = Record<string, string | undefined>;
 
 export const AUTH_FILE = 'auth.json';
-const TOKEN_PAGE = `${WEBAPP_URL}/workspace/auth-token`;
+const TOKEN_PAGE = AUTH_TOKENS_URL;
 
 export function authFilePath(env: Env): string {
   return join(configDir(env), AUTH_FILE);

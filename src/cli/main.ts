@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { ENV } from '../core/constants.ts';
+import { AUTH_TOKENS_URL, ENV } from '../core/constants.ts';
 import { maskCredential } from '../core/credentials.ts';
 import { outsideText, printable } from '../core/redact.ts';
 import { defaultTrustedKeysPath } from '../core/paths.ts';
@@ -25,7 +25,7 @@ const env = process.env;
 // Paths and values from the environment reach these lines: no escape sequence gets to the terminal.
 const out = (line: string) => process.stdout.write(`${printable(line)}\n`);
 const err = (text: string) => process.stderr.write(printable(text));
-const HOW_TO_SET = 'Set one with: localstack auth set-token <TOKEN>  (find it at https://app.localstack.cloud/workspace/auth-token), or export LOCALSTACK_AUTH_TOKEN.';
+const HOW_TO_SET = `Set one with: localstack auth set-token <TOKEN>  (find it at ${AUTH_TOKENS_URL}), or export LOCALSTACK_AUTH_TOKEN.`;
 
 const trustedKeys = () => env[ENV.trustedKeys] || defaultTrustedKeysPath();
 
@@ -107,7 +107,7 @@ auth.command('scan')
       err(`No auth token found in ${scanned}.\n`);
       return;
     }
-    err(`${found} auth token${found === 1 ? '' : 's'} found in ${scanned}. Rotate ${found === 1 ? 'it' : 'them'} at https://app.localstack.cloud/workspace/auth-tokens, then remove ${found === 1 ? 'it' : 'them'} from the files (and the history).\n`);
+    err(`${found} auth token${found === 1 ? '' : 's'} found in ${scanned}. Rotate ${found === 1 ? 'it' : 'them'} at ${AUTH_TOKENS_URL}, then remove ${found === 1 ? 'it' : 'them'} from the files (and the history).\n`);
     process.exitCode = 1;
   });
 

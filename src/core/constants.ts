@@ -57,3 +57,6 @@ export const LIMITS = {
 export const PRO_FEATURES = ['xray', 'appsync', 'ecs', 'eks', 'rds', 'elasticache', 'cognito-idp', 'iot', 'glue', 'athena'] as const;
 
 export const WEBAPP_URL = 'https://app.localstack.cloud';
+/** The console's Auth Tokens page: one path for the console's route and every link to it (CLI, banner, docs). */
+export const AUTH_TOKENS_PATH = '/workspace/auth-tokens';
+export const AUTH_TOKENS_URL = `${WEBAPP_URL}${AUTH_TOKENS_PATH}`;

@@ -60,7 +60,7 @@ describe('localstack auth', () => {
     for (const bad of ['ls-nope', `${token.slice(0, -1)}${token.endsWith('a') ? 'b' : 'a'}`, generateLegacyKey()]) {
       const r = cli(['auth', 'set-token', bad], env);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /^Error: (the token is not valid: .*\. Copy it again from https:\/\/app\.localstack\.cloud\/workspace\/auth-token and run: localstack auth set-token <TOKEN>|that is a legacy API key)/);
+      assert.match(r.stderr, /^Error: (the token is not valid: .*\. Copy it again from https:\/\/app\.localstack\.cloud\/workspace\/auth-tokens and run: localstack auth set-token <TOKEN>|that is a legacy API key)/);
       assert.ok(!r.stderr.includes(bad) || bad === 'ls-nope', 'the refused value is not echoed');
     }
     assert.ok(!existsSync(join(env.LOCALSTACK_CONFIG_DIR, 'auth.json')));

@@ -109,8 +109,16 @@ describe('web console in a real browser', { skip, timeout: 120_000 }, () => {
     token = await owner.evaluate(() => navigator.clipboard.readText());
     assert.match(token, /^ls-[A-Za-z0-9]{8}-/);
     assert.equal(token, (await value.innerText()).trim());
-    await owner.getByRole('button', { name: 'Copy CLI commands' }).click();
-    assert.equal(await owner.evaluate(() => navigator.clipboard.readText()), `export LOCALSTACK_AUTH_TOKEN="${token}"\nlocalstack start`);
+    await owner.getByRole('button', { name: 'Copy CLI commands with your token' }).click();
+    // The snippet names this server and its keys, so that it activates against the console that showed it.
+    assert.equal(await owner.evaluate(() => navigator.clipboard.readText()),
+      `export LOCALSTACK_AUTH_TOKEN="${token}"\nexport API_ENDPOINT=${server.url}/v1\nexport LICENSE_TRUSTED_KEYS="$PWD/localstack-keys.json"\nlocalstack start`);
+    // What the page shows holds a placeholder, never a masked token that would copy as a broken one.
+    const shownText = await owner.locator('main').innerText();
+    assert.match(shownText, /export LOCALSTACK_AUTH_TOKEN="<YOUR_AUTH_TOKEN>"/);
+    assert.doesNotMatch(shownText, /LOCALSTACK_AUTH_TOKEN="ls-/);
+    assert.match(shownText, new RegExp(`curl -fsSo localstack-keys.json ${server.url}/.well-known/jwks.json`));
+    assert.match(shownText, /14 days left/, 'the trial\'s days left on Getting Started');
     assert.match(await owner.locator('main').innerText(), /LOCALSTACK_AUTH_TOKEN=\$\{LOCALSTACK_AUTH_TOKEN- \}/);
     assert.ok(!owner.url().includes(token), 'no token in a URL');
     await owner.getByText('Hide auth token').click();
@@ -124,7 +132,8 @@ describe('web console in a real browser', { skip, timeout: 120_000 }, () => {
     assert.ok(!(r.stdout + r.stderr).includes(token), 'the entrypoint prints no token');
     await visit(owner, '/workspace/my-license', 'my-license');
     const text = await owner.locator('main').innerText();
-    assert.match(text, /Type\s+trial/);
+    assert.match(text, /License\s+Trial/);
+    assert.doesNotMatch(text, /Plan\s+trial/, 'the trial is said once, not as plan, type and status');
     assert.match(text, /Status\s+ACTIVE/);
     assert.equal((await owner.locator('#trial-left').innerText()).trim(), '14 days left');
     assert.match(text, /not CI\s+\S+/, 'the activation is listed, not in CI');
@@ -136,8 +145,12 @@ describe('web console in a real browser', { skip, timeout: 120_000 }, () => {
     await owner.getByText('Rotate my auth token…').click();
     assert.match(await owner.locator('.confirm-body').first().innerText(), /old value stops working at once/);
     await owner.getByRole('button', { name: 'Rotate now' }).click();
-    await owner.waitForLoadState();
-    const fresh = (await owner.locator('#fresh-value').innerText()).trim();
+    // Post/redirect/get: the address is the page's own, a reload asks nothing and rotates nothing.
+    await owner.waitForURL('**/workspace/auth-tokens?done=rotated');
+    assert.match(await owner.locator('main').innerText(), /Your auth token was rotated/);
+    const fresh = (await owner.locator('#auth-token').textContent())!.trim();
+    await owner.reload();
+    assert.equal((await owner.locator('#auth-token').textContent())!.trim(), fresh, 'a reload rotates nothing');
     assert.match(fresh, /^ls-/);
     assert.notEqual(fresh, token);
     const old = await activate({ LOCALSTACK_AUTH_TOKEN: token });
@@ -157,6 +170,7 @@ describe('web console in a real browser', { skip, timeout: 120_000 }, () => {
     await owner.waitForLoadState();
     const ci = (await owner.locator('#fresh-value').innerText()).trim();
     assert.match(ci, /^lsci-/);
+    assert.equal(new URL(owner.url()).pathname, '/workspace/auth-tokens', 'the address bar shows the page, not the form\'s address');
     await shoot(owner, 'auth-tokens-new-ci-token');
     const r = await activate({ LOCALSTACK_AUTH_TOKEN: ci, CI: 'true' });
     assert.equal(r.code, 0, r.stderr);

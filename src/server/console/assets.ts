@@ -19,6 +19,9 @@ const SCRIPT = `'use strict';
       }, function () { say('Copying failed: select the text and copy it yourself'); });
     });
   });
+  // A page that answers a form shows its own address: a reload asks nothing, and the address opens this page.
+  var canonical = document.body.getAttribute('data-path');
+  if (canonical && location.pathname !== canonical) history.replaceState(null, '', canonical);
   var form = document.getElementById('invitation');
   if (form && location.hash.length > 1) {
     var code = form.querySelector('input[name=code]');

@@ -65,6 +65,12 @@ export class Console {
     });
   }
 
+  /** This server as the snippets name it: its API and its public keys, at the address it is reached at. */
+  serverView(request: FastifyRequest): { apiEndpoint: string; jwksUrl: string } {
+    const base = this.publicUrl().replace(/\/+$/, '') || `${request.protocol}://${request.host}`;
+    return { apiEndpoint: `${base}/v1`, jwksUrl: `${base}/.well-known/jwks.json` };
+  }
+
   /** The link a new member opens; the code after # never reaches a server, a log or a Referer. */
   invitationLink(request: FastifyRequest, code: string): string {
     const base = this.publicUrl().replace(/\/+$/, '') || `${request.protocol}://${request.host}`;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { AUTH_TOKENS_URL } from '../../../src/core/constants.ts';
 import { after, before, describe, test } from 'node:test';
 import { alertOf, ADMIN, Client, world } from './client.ts';
 
@@ -44,6 +45,13 @@ describe('signed out', () => {
     assert.equal(res.headers['cache-control'], 'no-store');
     assert.match(res.body, /<label for="email">Email<\/label><input id="email"/);
     assert.match(res.body, /<label for="password">Password<\/label><input id="password"/);
+  });
+
+  test('the Auth Tokens address the CLI and the banner print is the console\'s page', async () => {
+    const path = new URL(AUTH_TOKENS_URL).pathname;
+    const res = await new Client(w.app).get(path);
+    assert.equal(res.status, 303, `${path} is a page of this console`);
+    assert.equal(res.location, `/sign-in?next=${encodeURIComponent(path)}`);
   });
 
   test('a mistyped workspace address is a page, the API keeps its JSON 404 and 405', async () => {
@@ -215,10 +223,16 @@ describe('tokens, members and permissions', () => {
     const old = await client.token();
     await client.get('/workspace/auth-tokens');
     const res = await client.post('/workspace/auth-tokens/rotate');
-    assert.equal(res.status, 200);
-    assert.equal(res.headers['cache-control'], 'no-store');
-    const fresh = /id="fresh-value">([^<]+)</.exec(res.body)![1];
+    // Post/redirect/get: the address stays the page's, and a reload rotates nothing.
+    assert.equal(res.status, 303);
+    assert.equal(res.location, '/workspace/auth-tokens?done=rotated');
+    const shown = await client.get(res.location!);
+    assert.equal(shown.status, 200);
+    assert.equal(shown.headers['cache-control'], 'no-store');
+    assert.match(shown.body, /Your auth token was rotated/);
+    const fresh = await client.token();
     assert.notEqual(fresh, old);
+    assert.ok(fresh.startsWith('ls-'));
     assert.equal((await activate(old)).statusCode, 401);
     assert.equal((await activate(fresh)).statusCode, 200);
     assert.equal(await client.token(), fresh, 'the console keeps showing the current value');
@@ -231,7 +245,11 @@ describe('tokens, members and permissions', () => {
     await w.accounts.rotateMemberToken((await memberOf('outside@x.test')).m.id);
     const page = await client.get('/getting-started');
     assert.equal(await client.token(), '');
-    assert.match(page.body, /does not know your token's value/);
+    assert.match(page.body, /never saw your token's value.*If you have none, rotate it on <a href="\/workspace\/auth-tokens">/s);
+    // On Auth Tokens the way out is on the page itself: no link to the page it is on.
+    const tokens = await client.get('/workspace/auth-tokens');
+    assert.match(tokens.body, /If you have none, rotate it below/);
+    assert.doesNotMatch(tokens.body, /class="hint">[^<]*<a href="\/workspace\/auth-tokens"/);
   });
 
   test('CI tokens: created once-shown, duplicate names refused in words; a plain member is told why not and cannot post', async () => {
@@ -330,6 +348,19 @@ describe('tokens, members and permissions', () => {
 describe('invitations', () => {
   const adminPost = (url: string, token?: string) => w.app.inject({ method: 'POST', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
 
+  test('an invited member whose token is already in use keeps it: accepting breaks nothing, the page says why the value is not shown', async () => {
+    const ws = await w.accounts.createWorkspace({ name: 'In use' }, w.now());
+    const { member, authToken } = await w.accounts.addMember(ws.id, { email: 'inuse@x.test', role: 'member' });
+    assert.equal((await activate(authToken)).statusCode, 200, 'used before the member ever signs in');
+    const code = new URL((await adminPost(`/admin/v1/members/${member.id}/invitation`, ADMIN)).json().link).hash.slice(1);
+    const c = new Client(w.app);
+    await c.get('/accept-invitation');
+    assert.equal((await c.post('/accept-invitation', { code, password: 'in use password 1' })).location, '/getting-started');
+    assert.equal(await c.token(), '', 'the console never saw it');
+    assert.equal((await activate(authToken)).statusCode, 200, 'the token in use still works');
+    assert.match((await c.get('/getting-started')).body, /never saw your token's value.*and it has been used, so it was kept/s);
+  });
+
   test('the admin API makes a one-time link for a seeded member; it works once, and not after 72 hours', async () => {
     const ws = await w.accounts.createWorkspace({ name: 'Seeded' }, w.now());
     const m = (await w.accounts.addMember(ws.id, { email: 'seeded@x.test', role: 'member' })).member;
@@ -347,8 +378,12 @@ describe('invitations', () => {
     await c.get('/accept-invitation');
     assert.equal((await c.post('/accept-invitation', { code, password: 'short' })).status, 400, 'a short password keeps the link usable');
     assert.equal((await c.post('/accept-invitation', { code: link, password: 'seeded password 1' })).location, '/getting-started', 'the whole link pasted works too');
+    // Nothing had activated with the seeded token: a new one was issued at acceptance, which the member sees (no rotation).
+    const shownToken = await c.token();
+    assert.ok(shownToken.startsWith('ls-'), 'the new member sees a token');
+    assert.equal((await activate(shownToken)).statusCode, 200);
     const page = await c.get('/getting-started');
-    assert.match(page.body, /does not know your token's value/, 'a seeded token is never known to the console');
+    assert.doesNotMatch(page.body, /never saw your token's value/);
     const again = new Client(w.app);
     await again.get('/accept-invitation');
     const second = await again.post('/accept-invitation', { code, password: 'another password 1' });

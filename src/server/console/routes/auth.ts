@@ -112,10 +112,15 @@ export function authRoutes(app: FastifyInstance, c: Console): void {
       const invitation = await console.takeInvitation(secretHash(code), now);
       const member = invitation && (await accounts.tx.member(invitation.member_id));
       if (!invitation || !member) return undefined;
-      const token = open(keyOf(code, 'invitation'), invitation.token_box)?.toString();
+      let token = open(keyOf(code, 'invitation'), invitation.token_box)?.toString();
+      // Invited by the operator (seed, admin API): the console never saw this token. Nothing has activated with it yet,
+      // so a new one breaks nothing, and the member can see it from now on; one in use is kept.
+      if (!(token && hashCredential(token) === member.token_hash) && !(await accounts.tx.sql.get('SELECT 1 AS used FROM activations WHERE subject = ? LIMIT 1', member.id))) {
+        token = await accounts.rotateMemberToken(member.id);
+      }
       await console.setLogin({
         member_id: member.id, email: member.email.toLowerCase(), password_hash: hash,
-        token_box: token && hashCredential(token) === member.token_hash ? seal(key, token) : null, created_at: now,
+        token_box: token && (await accounts.tx.member(member.id))!.token_hash === hashCredential(token) ? seal(key, token) : null, created_at: now,
       });
       // A new password ends every session that the old one opened.
       await console.deleteSessionsOf(member.id);

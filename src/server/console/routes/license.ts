@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { licenseStatus } from '../../accounts/model.ts';
 import { CONSOLE } from '../constants.ts';
 import { html, type Console } from '../context.ts';
+import { daysLeft } from '../views/format.ts';
 import { gettingStartedPage, myLicensePage } from '../views/workspace-pages.ts';
 import { signedIn } from './guards.ts';
 import { canManageCiTokens } from '../permissions.ts';
@@ -11,7 +12,13 @@ import { pipelinesSection } from './ci-trusts.ts';
 export function licenseRoutes(app: FastifyInstance, c: Console): void {
   const page = (handler: Parameters<typeof signedIn>[1]) => signedIn(c, handler);
 
-  app.get('/getting-started', page(async (s, _q, reply) => html(reply, gettingStartedPage({ csrf: s.csrf, viewer: s.viewer, token: await c.token(s) }))));
+  app.get('/getting-started', page(async (s, request, reply) => {
+    const lic = await c.accounts.effectiveLicense(s.workspace);
+    return html(reply, gettingStartedPage({
+      csrf: s.csrf, viewer: s.viewer, token: await c.token(s), server: c.serverView(request),
+      trialDaysLeft: lic.type === 'trial' ? daysLeft(lic.expiresAt, c.clock()) : null,
+    }));
+  }));
 
   app.get('/workspace/my-license', page(async (s, _q, reply) => {
     const now = c.clock();

@@ -1,3 +1,4 @@
+import { AUTH_TOKENS_PATH } from '../../../core/constants.ts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ciManagerRule } from '../../accounts/model.ts';
 import { ApiError } from '../../errors.ts';
@@ -27,20 +28,18 @@ export function tokenRoutes(app: FastifyInstance, c: Console): void {
   };
   const ciManager = (handler: Handler) => only((s) => canManageCiTokens(s.member.role), (s) => `your role (${s.member.role}) cannot manage CI tokens; ask a workspace admin or owner`, handler);
 
-  app.get('/workspace/auth-tokens', page(async (s, _q, reply) => tokensPage(s, reply)));
+  app.get(AUTH_TOKENS_PATH, page(async (s, request, reply) => tokensPage(s, reply,
+    (request.query as { done?: string }).done === 'rotated' ? { notice: 'Your auth token was rotated: the old value no longer activates anything. The new one is below.' } : {})));
   app.post('/workspace/auth-tokens/rotate', page(async (s, _q, reply) => {
     // The new value is sealed for this member in the same transaction: a rotation is never left without its value.
-    const token = await c.store.transaction(async (accounts, console) => {
+    await c.store.transaction(async (accounts, console) => {
       await accounts.actingMember(s.member);
       const value = await accounts.rotateMemberToken(s.member.id);
       await console.setTokenBox(s.member.id, seal(s.key, value));
       return value;
     });
-    const rotated = { ...s, member: (await c.accounts.store.member(s.member.id)) ?? s.member };
-    return tokensPage(rotated, reply, {
-      fresh: { label: 'Your new auth token', value: token },
-      notice: 'Your auth token was rotated: the old value no longer activates anything.',
-    });
+    // Post/redirect/get: the page's address stays the page's, and a reload rotates nothing.
+    return reply.redirect(`${AUTH_TOKENS_PATH}?done=rotated`, 303);
   }));
   app.post('/workspace/ci-tokens', { schema: { body: { type: 'object', properties: { name: { type: 'string', maxLength: 200 } } } } }, page(ciManager(async (s, request, reply) => {
     const name = ((request.body as Form).name ?? '').trim();

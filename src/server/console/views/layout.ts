@@ -1,3 +1,4 @@
+import { AUTH_TOKENS_PATH } from '../../../core/constants.ts';
 import { CONSOLE } from '../constants.ts';
 import { html, toDocument, type Markup } from './html.ts';
 
@@ -5,7 +6,7 @@ export interface Viewer { email: string; role: string; workspace: string }
 
 const NAV = [
   ['/getting-started', 'Getting Started'],
-  ['/workspace/auth-tokens', 'Auth Tokens'],
+  [AUTH_TOKENS_PATH, 'Auth Tokens'],
   ['/workspace/members', 'Users & Licenses'],
   ['/workspace/my-license', 'My License'],
 ] as const;
@@ -29,7 +30,7 @@ export function page({ title, csrf, viewer, path, body }: PageInput): string {
         <link rel="stylesheet" href=${`${CONSOLE.assetsPrefix}/console.css`} />
         <script src=${`${CONSOLE.assetsPrefix}/console.js`} defer></script>
       </head>
-      <body>
+      <body data-path=${path}>
         <a class="skip" href="#main">Skip to content</a>
         <header class="top">
           <a class="brand" href=${viewer ? '/getting-started' : '/sign-in'}>LocalStack <span>license console</span></a>

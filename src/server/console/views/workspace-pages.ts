@@ -1,3 +1,4 @@
+import { AUTH_TOKENS_PATH } from '../../../core/constants.ts';
 import type { LicenseStatus } from '../../accounts/model.ts';
 import { alert, confirmAction, csrfField, field, secret, snippet } from './components.ts';
 import { daysLeft, day, plural, when } from './format.ts';
@@ -12,54 +13,70 @@ interface Base { csrf: string; viewer: Viewer; error?: string; notice?: string }
 
 const PLACEHOLDER = '<YOUR_AUTH_TOKEN>';
 
-const unknownToken = html`<p class="hint">This console does not know your token's value: it was issued by your administrator or rotated
-  outside the console. Rotate it on <a href="/workspace/auth-tokens">Auth Tokens</a> to get a value you can see here.</p>`;
+/** Why the value is not shown, and the way out; never a link to the page it is on. */
+const unknownToken = (onTokensPage: boolean) => html`<p class="hint">This console never saw your token's value: your administrator issued it, or it was rotated outside the console, and it has been used, so it was kept. Use the value you were given. If you have none, ${
+  onTokensPage ? 'rotate it below' : html`rotate it on <a href=${AUTH_TOKENS_PATH}>Auth Tokens</a>`}: every place that uses the current value stops working.</p>`;
 
-function tokenBlock(token: TokenView): Markup {
-  return token.value ? secret('auth-token', 'auth token', token.value, token.mask) : html`<p><code>${token.mask}</code></p>${unknownToken}`;
+function tokenBlock(token: TokenView, onTokensPage = false): Markup {
+  return token.value ? secret('auth-token', 'auth token', token.value, token.mask) : html`<p><code>${token.mask}</code></p>${unknownToken(onTokensPage)}`;
 }
 
-/** A snippet shown with the masked token; its copy button copies the real one. */
+/**
+ * A snippet with a placeholder where the token goes: a masked token copied from the page would be a broken one. Its
+ * copy button copies it with the real token when this session can unlock it.
+ */
 function usage(id: string, label: string, template: (token: string) => string, token: TokenView): Markup {
-  const shown = template(token.value ? token.mask : PLACEHOLDER);
   return html`
     <div class="snippet">
-      <pre><code>${shown}</code></pre>
+      <pre><code>${template(PLACEHOLDER)}</code></pre>
       ${token.value && html`<code id=${id} hidden>${template(token.value)}</code>`}
-      ${token.value && html`<button type="button" class="copy" data-copy=${id} hidden>Copy ${label}</button>`}
+      ${token.value && html`<button type="button" class="copy" data-copy=${id} hidden>Copy ${label} with your token</button>`}
     </div>`;
 }
 
-export const gettingStartedPage = (input: Base & { token: TokenView }) => page({
-  title: 'Getting Started', csrf: input.csrf, viewer: input.viewer, path: '/getting-started',
-  body: html`
+/** This server's address and keys in the snippets: copied from a self-hosted console they activate against it. */
+export interface ServerView { apiEndpoint: string; jwksUrl: string }
+
+export const gettingStartedPage = (input: Base & { token: TokenView; server: ServerView; trialDaysLeft: number | null }) => {
+  const { apiEndpoint, jwksUrl } = input.server;
+  const keysFile = 'localstack-keys.json';
+  return page({
+    title: 'Getting Started', csrf: input.csrf, viewer: input.viewer, path: '/getting-started',
+    body: html`
     ${alert('success', input.notice)}
+    ${input.trialDaysLeft !== null && alert('info', `${input.viewer.workspace} is on a trial: ${plural(input.trialDaysLeft, 'day')} left. Every member is covered until it ends.`)}
     <section aria-labelledby="token-h">
       <h2 id="token-h">Your auth token</h2>
-      <p>It activates LocalStack Pro for you in <strong>${input.viewer.workspace}</strong>. Keep it out of source control; if it leaks, rotate it on <a href="/workspace/auth-tokens">Auth Tokens</a>.</p>
+      <p>It activates LocalStack Pro for you in <strong>${input.viewer.workspace}</strong>. Keep it out of source control; if it leaks, rotate it on <a href=${AUTH_TOKENS_PATH}>Auth Tokens</a>.</p>
       ${tokenBlock(input.token)}
+    </section>
+    <section aria-labelledby="server-h">
+      <h2 id="server-h">This license server</h2>
+      <p>LocalStack activates against <code>${apiEndpoint}</code> and trusts only licenses signed by its keys. Fetch the keys once, beside your project:</p>
+      ${snippet('use-keys', 'keys command', `curl -fsSo ${keysFile} ${jwksUrl}`)}
     </section>
     <section aria-labelledby="cli-h">
       <h2 id="cli-h">Start LocalStack with the CLI</h2>
-      ${usage('use-cli', 'CLI commands', (t) => `export LOCALSTACK_AUTH_TOKEN="${t}"\nlocalstack start`, input.token)}
-      <p>Or store it once for the CLI:</p>
+      ${usage('use-cli', 'CLI commands', (t) => `export LOCALSTACK_AUTH_TOKEN="${t}"\nexport API_ENDPOINT=${apiEndpoint}\nexport LICENSE_TRUSTED_KEYS="$PWD/${keysFile}"\nlocalstack start`, input.token)}
+      <p>Or store the token once for the CLI:</p>
       ${usage('use-set-token', 'set-token command', (t) => `localstack auth set-token ${t}`, input.token)}
     </section>
     <section aria-labelledby="docker-h">
       <h2 id="docker-h">Start LocalStack with Docker</h2>
       <p>With <code>LOCALSTACK_AUTH_TOKEN</code> exported as above:</p>
-      ${snippet('use-docker', 'docker run command', 'docker run \\\n  --rm -it \\\n  -p 4566:4566 \\\n  -p 4510-4559:4510-4559 \\\n  -e LOCALSTACK_AUTH_TOKEN=${LOCALSTACK_AUTH_TOKEN:- } \\\n  localstack/localstack-pro')}
+      ${snippet('use-docker', 'docker run command', `docker run \\\n  --rm -it \\\n  -p 4566:4566 \\\n  -p 4510-4559:4510-4559 \\\n  -e LOCALSTACK_AUTH_TOKEN=\${LOCALSTACK_AUTH_TOKEN:- } \\\n  -e API_ENDPOINT=${apiEndpoint} \\\n  -e LICENSE_TRUSTED_KEYS=/etc/localstack/${keysFile} \\\n  -v "$PWD/${keysFile}:/etc/localstack/${keysFile}:ro" \\\n  localstack/localstack-pro`)}
     </section>
     <section aria-labelledby="compose-h">
       <h2 id="compose-h">Start LocalStack with Docker Compose</h2>
       <p>In <code>docker-compose.yml</code>, the token comes from your shell, never from the file:</p>
-      ${snippet('use-compose', 'compose snippet', 'environment:\n  - LOCALSTACK_AUTH_TOKEN=${LOCALSTACK_AUTH_TOKEN- }')}
+      ${snippet('use-compose', 'compose snippet', `environment:\n  - LOCALSTACK_AUTH_TOKEN=\${LOCALSTACK_AUTH_TOKEN- }\n  - API_ENDPOINT=${apiEndpoint}\n  - LICENSE_TRUSTED_KEYS=/etc/localstack/${keysFile}\nvolumes:\n  - ./${keysFile}:/etc/localstack/${keysFile}:ro`)}
     </section>
     <section aria-labelledby="ci-h">
       <h2 id="ci-h">Running in CI?</h2>
-      <p>A developer auth token is refused in CI. Use a <a href="/workspace/auth-tokens#ci-tokens">CI auth token</a> (<code>lsci-…</code>), kept in your CI system's secret store.</p>
+      <p>A developer auth token is refused in CI. Use a <a href=${`${AUTH_TOKENS_PATH}#ci-tokens`}>CI auth token</a> (<code>lsci-…</code>), kept in your CI system's secret store.</p>
     </section>`,
-});
+  });
+};
 
 export interface CiTokenView { id: string; name: string; mask: string; createdAt: string; lastUsed: string | null }
 
@@ -73,7 +90,7 @@ export const authTokensPage = (input: Base & {
   /** The trusted CI identities' section (ci-trusts-section.ts), for those who may manage CI. */
   trusts?: Markup;
 }) => page({
-  title: 'Auth Tokens', csrf: input.csrf, viewer: input.viewer, path: '/workspace/auth-tokens',
+  title: 'Auth Tokens', csrf: input.csrf, viewer: input.viewer, path: AUTH_TOKENS_PATH,
   body: html`
     ${alert('error', input.error)}${alert('success', input.notice)}
     ${input.fresh && html`
@@ -86,7 +103,7 @@ export const authTokensPage = (input: Base & {
     <section aria-labelledby="dev-h">
       <h2 id="dev-h">Developer auth token</h2>
       <p>Yours alone, in this workspace. It cannot be deleted; rotate it if it may have leaked.</p>
-      ${tokenBlock(input.token)}
+      ${tokenBlock(input.token, true)}
       ${confirmAction({
         open: 'Rotate my auth token…', csrf: input.csrf, action: '/workspace/auth-tokens/rotate', button: 'Rotate now', danger: true,
         warning: 'The old value stops working at once: every machine, container and pipeline that uses it fails to activate until it gets the new value.',
@@ -223,8 +240,7 @@ export const myLicensePage = (input: Base & { license: LicenseView; now: Date; a
       ${l.status === 'PENDING' && alert('info', `The license of ${input.viewer.workspace} starts on ${day(l.startsAt)}; LocalStack Pro activates from then on.`)}
       ${l.seat === 'none' && alert('error', html`You hold no seat in ${input.viewer.workspace}, so LocalStack Pro does not activate for you. Ask a workspace admin to assign you one on <a href="/workspace/members">Users & Licenses</a>.`)}
       <dl class="facts card">
-        <dt>Plan</dt><dd>${l.plan}</dd>
-        <dt>Type</dt><dd>${l.type}</dd>
+        ${l.type === 'trial' ? html`<dt>License</dt><dd>Trial, every Pro feature</dd>` : html`<dt>Plan</dt><dd>${l.plan}</dd><dt>Type</dt><dd>${l.type}</dd>`}
         <dt>Status</dt><dd><span class=${`status ${l.status.toLowerCase()}`}>${l.status}</span></dd>
         <dt>Starts</dt><dd>${day(l.startsAt)}</dd>
         <dt>Ends</dt><dd>${l.expiresAt.startsWith('9999') ? 'no end date' : day(l.expiresAt)}</dd>
