@@ -1,5 +1,5 @@
 import { CONSOLE, hoursFrom } from './constants.ts';
-import type { ConsoleStore } from './store.ts';
+import type { ConsoleStore, ConsoleWrites } from './store.ts';
 import { keyOf, newSecret, open, seal, secretHash } from './vault.ts';
 
 
@@ -17,12 +17,15 @@ export class Sessions {
     this.clock = clock;
   }
 
-  /** Starts a session for a member whose password gave `key`; returns the cookie's value. */
-  async start(memberId: string, key: Buffer): Promise<string> {
+  /**
+   * Starts a session for a member whose password gave `key`; returns the cookie's value. `writes`: a transaction's, so
+   * that an account and its first session are stored together (a sign-up is never half done behind a 503).
+   */
+  async start(memberId: string, key: Buffer, writes: ConsoleWrites = this.store): Promise<string> {
     const now = this.clock();
-    await this.store.deleteExpiredSessions(now.toISOString());
+    await writes.deleteExpiredSessions(now.toISOString());
     const secret = newSecret();
-    await this.store.createSession({
+    await writes.createSession({
       id_hash: secretHash(secret), member_id: memberId, key_box: seal(keyOf(secret, 'session'), key),
       created_at: now.toISOString(), expires_at: hoursFrom(now, CONSOLE.sessionHours),
     });
@@ -38,7 +41,7 @@ export class Sessions {
     return key ? { kind: 'active', memberId: row.member_id, idHash, key } : { kind: 'expired' };
   }
 
-  async end(cookie: string | undefined): Promise<void> {
-    if (cookie) await this.store.deleteSession(secretHash(cookie));
+  async end(cookie: string | undefined, writes: ConsoleWrites = this.store): Promise<void> {
+    if (cookie) await writes.deleteSession(secretHash(cookie));
   }
 }

@@ -38,7 +38,10 @@ export function authRoutes(app: FastifyInstance, c: Console): void {
   /** A new session id at every sign-in (no fixation); the one this browser had ends. */
   const signInAs = async (request: FastifyRequest, reply: FastifyReply, memberId: string, key: Buffer, next?: string) => {
     await c.sessions.end(request.cookies[CONSOLE.sessionCookie]);
-    c.setSessionCookie(reply, await c.sessions.start(memberId, key));
+    return signedInWith(reply, await c.sessions.start(memberId, key), next);
+  };
+  const signedInWith = (reply: FastifyReply, session: string, next?: string) => {
+    c.setSessionCookie(reply, session);
     return reply.redirect(safeNext(next), 303);
   };
 
@@ -82,15 +85,17 @@ export function authRoutes(app: FastifyInstance, c: Console): void {
     const { hash, key } = await hashPassword(form.password!);
     const now = c.clock();
     // Workspace, owner and password in one transaction; the email is checked again inside it, where no other sign-up can interleave.
-    const member = await c.store.transaction(async (accounts, console) => {
+    // The first session too: a sign-up answered 503 has stored nothing.
+    const session = await c.store.transaction(async (accounts, console) => {
       if ((await console.loginsByEmail(email)).length > 0) return undefined;
       const workspace = await accounts.createWorkspace({ name: workspaceName }, now);
       const added = await accounts.addMember(workspace.id, { email, role: 'owner' });
       await console.setLogin({ member_id: added.member.id, email, password_hash: hash, token_box: seal(key, added.authToken), created_at: now.toISOString() });
-      return added.member;
+      await c.sessions.end(request.cookies[CONSOLE.sessionCookie], console);
+      return c.sessions.start(added.member.id, key, console);
     });
-    if (!member) return again(taken, 409);
-    return signInAs(request, reply, member.id, key);
+    if (!session) return again(taken, 409);
+    return signedInWith(reply, session);
   });
 
   app.post('/sign-out', async (request, reply) => {
@@ -107,8 +112,8 @@ export function authRoutes(app: FastifyInstance, c: Console): void {
     const code = (form.code ?? '').trim().replace(/^.*#/, '');
     const { hash, key } = await hashPassword(form.password!);
     const now = c.clock().toISOString();
-    // Taking the invitation and setting the password happen together: a failure leaves the link usable.
-    const member = !code ? undefined : await c.store.transaction(async (accounts, console) => {
+    // Taking the invitation, setting the password and the first session happen together: a failure leaves the link usable.
+    const session = !code ? undefined : await c.store.transaction(async (accounts, console) => {
       const invitation = await console.takeInvitation(secretHash(code), now);
       const member = invitation && (await accounts.tx.member(invitation.member_id));
       if (!invitation || !member) return undefined;
@@ -124,11 +129,12 @@ export function authRoutes(app: FastifyInstance, c: Console): void {
       });
       // A new password ends every session that the old one opened.
       await console.deleteSessionsOf(member.id);
-      return member;
+      await c.sessions.end(request.cookies[CONSOLE.sessionCookie], console);
+      return c.sessions.start(member.id, key, console);
     });
-    if (!member) {
+    if (!session) {
       return html(reply, failurePage({ csrf: reply.generateCsrf(), title: 'This invitation cannot be used', message: 'The invitation link is unknown, used already or expired. Ask your workspace admin for a new one.', action: { href: '/sign-in', label: 'Go to sign in' } }), 410);
     }
-    return signInAs(request, reply, member.id, key);
+    return signedInWith(reply, session);
   });
 }
