@@ -81,8 +81,8 @@ describe('leaked tokens on the console in a real browser', { skip, timeout: 120_
     await shoot(page, 'auth-tokens-leaked-member');
     await page.getByText('Rotate my auth token…').click();
     await page.getByRole('button', { name: 'Rotate now' }).click();
-    await page.waitForLoadState();
-    const fresh = (await page.locator('#fresh-value').innerText()).trim();
+    await page.waitForURL('**/workspace/auth-tokens?done=rotated');
+    const fresh = (await page.locator('#auth-token').textContent())!.trim();
     const works = await activate(fresh);
     assert.equal(works.code, 0, works.stderr);
     const old = await activate(tokens.member);
