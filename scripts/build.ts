@@ -44,7 +44,7 @@ process.on('SIGUSR1', () => { if (process.listenerCount('SIGUSR1') === 1) proces
 // ${name}: checks the Node version before loading the bundle, which needs Node ${NODE_MAJOR}.
 const major = Number(process.versions.node.split('.')[0]);
 if (major < ${NODE_MAJOR}) {
-  process.stderr.write('${name}: Node.js ${NODE_MAJOR} or newer is needed; this is Node.js ' + process.version + '. Run it with npx from a clone after npm ci (which installs Node ${NODE_MAJOR}), or install Node.js ${NODE_MAJOR}.\\n');
+  process.stderr.write('${name}: Node.js ${NODE_MAJOR} or newer is needed; this is Node.js ' + process.version + '. In a clone, run it as npx ${name} after npm ci (which installs Node ${NODE_MAJOR}); elsewhere install Node.js ${NODE_MAJOR}.\\n');
   process.exit(${tooOld});
 }
 // V8's code cache on disk (NODE_COMPILE_CACHE, else the temp folder) spares re-compiling the bundle at every start.

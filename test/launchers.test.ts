@@ -14,6 +14,6 @@ test('every program run by a Node older than 24 says in one line what it needs, 
     const r = spawnSync(OLD_NODE, [join(ROOT, 'dist', `${program}.js`), '--help'], { encoding: 'utf8' });
     assert.equal(r.status, code, program);
     assert.equal(r.stdout, '');
-    assert.equal(r.stderr, `${program}: Node.js 24 or newer is needed; this is Node.js ${version}. Run it with npx from a clone after npm ci (which installs Node 24), or install Node.js 24.\n`);
+    assert.equal(r.stderr, `${program}: Node.js 24 or newer is needed; this is Node.js ${version}. In a clone, run it as npx ${program} after npm ci (which installs Node 24); elsewhere install Node.js 24.\n`);
   }
 });

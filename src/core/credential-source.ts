@@ -35,7 +35,7 @@ function fromVariable(env: Env, name: string, fileName: string, readFile: ReadFi
   } catch (cause) {
     return {
       code: 'credentials.file_unreadable',
-      detail: `${fileName} names ${file}, which cannot be read (${fileErrorCode(cause)}); check the secret is mounted and readable by this user`,
+      detail: `${fileName} names ${file}, which cannot be read (${fileErrorCode(cause)})`,
     };
   }
   const fromFile = normalizeCredential(content);

@@ -7,7 +7,7 @@ import { expiryNotice } from '../core/license-expiry.ts';
 import { defaultTrustedKeysPath } from '../core/paths.ts';
 import { activate, detectCi, type Activation, type Outcome, type RefreshResult } from './activate.ts';
 import { renderBanner, renderSuccess } from './banner.ts';
-import { commandLine, isHelpRequest, USAGE } from './command-line.ts';
+import { commandLine, isHelpRequest, resolveDefaultCommand, USAGE } from './command-line.ts';
 import { ConfigError, readConfig, type Config } from './config.ts';
 import { DEFAULTS, EXIT, FORWARDED_SIGNALS } from './defaults.ts';
 import { handOverPid1 } from './init.ts';
@@ -90,7 +90,10 @@ function loadKeys(config: Config): Jwks {
   try {
     return loadJwks(config.trustedKeys);
   } catch (cause) {
-    throw new ConfigError(ENV.trustedKeys, `${ENV.trustedKeys}=${config.trustedKeys} is invalid: use the path of a JWKS file with the license server's public keys`, { cause });
+    // A missing or unreadable file is said as such: "invalid" would send the reader to check a file that is not there.
+    const code = ((cause as { cause?: { code?: unknown } })?.cause)?.code;
+    const why = code === 'ENOENT' ? 'names no file' : code === 'EACCES' ? 'names a file this user cannot read' : code === 'EISDIR' ? 'names a folder' : 'is not a JWKS file';
+    throw new ConfigError(ENV.trustedKeys, `${ENV.trustedKeys}=${config.trustedKeys} ${why}: set it to the path of a JWKS file with the license server's public keys (its /.well-known/jwks.json)`, { cause });
   }
 }
 
@@ -102,9 +105,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
   const pid1 = handOverPid1(argv, env);
   if (pid1) early('warn', pid1, { code: 'init.missing' });
-  const command = commandLine(argv);
-  if (isHelpRequest(command)) {
-    early('info', `${USAGE}. No license is needed for ${command.slice(0, 2).join(' ')}.`);
+  const asked = commandLine(argv);
+  const command = resolveDefaultCommand(asked, env.PATH);
+  if (isHelpRequest(asked)) {
+    early('info', `${USAGE}. No license is needed for ${asked.slice(0, 2).join(' ')}.`);
     return runCommand(command, { ...env, [ENV.proActivated]: '0', [ENV.licenseMode]: 'none', [ENV.licenseFile]: undefined }, DEFAULTS.shutdownTimeoutS * 1000, early);
   }
 

@@ -84,7 +84,7 @@ describe('adversary 2: a FIFO never hangs the entrypoint', () => {
     const r = await run(SHOW_ENV, env({ LICENSE_TRUSTED_KEYS: path }));
     assert.equal(r.code, 64, r.stderr);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-    assert.match(r.stderr, /LICENSE_TRUSTED_KEYS=.* is invalid/);
+    assert.match(r.stderr, /LICENSE_TRUSTED_KEYS=.* is not a JWKS file: set it to the path of a JWKS file/);
   });
 });
 
