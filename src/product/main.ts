@@ -74,6 +74,8 @@ async function main(argv: string[]): Promise<void> {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : listen.port;
     console.error(`pro-emulator: Ready. Listening on ${listen.host}:${port}`);
+    // What LocalStack prints when it can serve, alone on its line: Testcontainers' modules and teams' scripts wait for it.
+    process.stdout.write('Ready.\n');
   });
   const stop = (signal: NodeJS.Signals) => {
     console.error(`pro-emulator: ${signal} received, shutting down`);

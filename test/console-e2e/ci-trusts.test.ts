@@ -88,6 +88,6 @@ describe('trusted CI identities on the Auth Tokens page', { skip, timeout: 120_0
     const pipelines = page.getByRole('table', { name: 'Recent activations by trusted pipelines' });
     assert.match(await pipelines.innerText(), /app on main\s+acme\/app\s+refs\/heads\/main\s+1001\/1/);
     await shoot(page, 'my-license-pipelines');
-    console.log(`screenshots in ${ARTIFACTS}`);
+    if (process.env.CONSOLE_ARTIFACTS) console.log(`screenshots in ${ARTIFACTS}`);
   });
 });

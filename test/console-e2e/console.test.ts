@@ -79,7 +79,8 @@ describe('web console in a real browser', { skip, timeout: 120_000 }, () => {
     await browser?.close();
     await server?.stop();
     const file = writePaints();
-    console.log(`console screenshots and first-paint figures: ${ARTIFACTS} (${file})`);
+    // The default folder is removed when the run ends: named only when CONSOLE_ARTIFACTS keeps it.
+    if (process.env.CONSOLE_ARTIFACTS) console.log(`console screenshots and first-paint figures: ${ARTIFACTS} (${file})`);
   });
 
   let owner: Page;

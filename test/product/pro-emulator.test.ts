@@ -121,3 +121,20 @@ test('a busy port is one line and exit 1, no stack', async () => {
     busy.close();
   }
 });
+
+test('once it can serve it prints "Ready." alone on a line of stdout, as LocalStack does, which the wait patterns find', async () => {
+  const p = start([join(ROOT, 'dist/pro-emulator.js')], baseEnv({ GATEWAY_LISTEN: '127.0.0.1:0', LICENSE_TRUSTED_KEYS: keys }), { command: process.execPath });
+  await waitFor(() => /^Ready\.$/m.test(p.output()));
+  // Only once it listens: the health endpoint answers by then.
+  const port = /Listening on 127\.0\.0\.1:(\d+)/.exec(p.output())![1];
+  assert.equal((await fetch(`http://127.0.0.1:${port}/_localstack/health`)).status, 200);
+  p.child.kill('SIGTERM');
+  const { stdout } = await p.done;
+  const lines = stdout.split(/(?<=\n)/);
+  // testcontainers-python's LocalStackContainer waits for the regex `Ready\.\n` in the log stream.
+  assert.match(stdout, /Ready\.\n/);
+  // testcontainers-java's LocalStackContainer: Wait.forLogMessage(".*Ready\\.\n", 1), matched against each whole line.
+  assert.equal(lines.filter((l) => /^.*Ready\.\n$/.test(l)).length, 1);
+  // Teams' scripts: docker logs … | grep '^Ready\.'
+  assert.ok(lines.some((l) => l === 'Ready.\n'));
+});
