@@ -9,6 +9,9 @@ import { leakedRefusal } from '../../secret-scanning/alerts.ts';
 import { ActivateBody, Activated } from '../schemas.ts';
 import { bearer, type RouteContext } from './context.ts';
 
+/** A compact JWS is base64url segments and dots (signCompact): nothing in it needs JSON escaping, so the reply is spliced, not scanned. */
+const activatedSerializer = () => (reply: { license: string }) => `{"license":"${reply.license}"}`;
+
 /** POST /v1/license/activate (section 4): who asks is settled before the body is read. */
 export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
   const { accounts, keys, limiter, clock } = ctx;
@@ -35,7 +38,7 @@ export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
     callers.set(request, { credential, ...caller });
   });
 
-  app.post('/v1/license/activate', { schema: { body: ActivateBody, response: { 200: Activated } } }, async (request) => {
+  app.post('/v1/license/activate', { schema: { body: ActivateBody, response: { 200: Activated } }, serializerCompiler: activatedSerializer }, async (request) => {
     const { credential, principal, license: effective } = callers.get(request)!;
     const now = clock();
     const body = request.body;
