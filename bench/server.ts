@@ -19,7 +19,16 @@ import { ROOT } from '../test/helpers/paths.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 50;
-const TARGET = { ratio: 0.5, p99Ms: 10 };
+// The activation's cost in the unit issue 22 states: server CPU per activation ÷ (server CPU per /health + one signature).
+const TARGET = { cost: 1.5, p99Ms: 10 };
+
+/** One line: the cost ratio beside its parts and its target, and the p99 at 50 connections. */
+function costLine(store: string, activationUs: number, parts: string, healthUs: number, signUs: number, p99: number): string {
+  const cost = activationUs / (healthUs + signUs);
+  return `${store}: an activation costs ${cost.toFixed(2)}× (/health + one signature) = ${activationUs.toFixed(0)} µs${parts} ÷ ` +
+    `(${healthUs.toFixed(0)} µs per /health + ${signUs.toFixed(0)} µs per Ed25519 signature) (target ≤ ${TARGET.cost}×: ${cost <= TARGET.cost ? 'met' : 'NOT met'}); ` +
+    `p99 ${p99} ms at ${CONNECTIONS} connections (target ≤ ${TARGET.p99Ms}: ${p99 <= TARGET.p99Ms ? 'met' : 'NOT met'})`;
+}
 
 interface Result {
   /** CPU the load generator spent per request (sampled every 100 ms while it ran). */
@@ -59,7 +68,8 @@ function autocannon(url: string, extra: string[], connections = CONNECTIONS, scr
 
 /**
  * Microseconds per signature, same key, same claims: jose's SignJWT; node:crypto's Ed25519 on the event loop (what
- * the server does); and node:crypto on libuv's thread pool, as event-loop time and wall time with 50 in flight.
+ * the server does; CPU time, the cost ratio's signature part); and node:crypto on libuv's thread pool, as event-loop
+ * time and wall time with 50 in flight.
  */
 async function signingCost(): Promise<{ jose: number; direct: number; poolLoop: number; poolWall: number }> {
   const dir = tempDir('pa-bench-keys-');
@@ -79,9 +89,11 @@ async function signingCost(): Promise<{ jose: number; direct: number; poolLoop: 
   for (let i = 0; i < N; i++) await signLicense(claims, { privateKey, kid: keys.kid });
   const jose = ((performance.now() - t) * 1000) / N;
   const input = Buffer.from(`${keys.kid}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`);
-  t = performance.now();
+  // CPU time, not wall time, like the server's figures: on cores shared with other work, wall time counts the waits.
+  const cpu = process.cpuUsage();
   for (let i = 0; i < N; i++) sign(null, input, keyObject);
-  const direct = ((performance.now() - t) * 1000) / N;
+  const used = process.cpuUsage(cpu);
+  const direct = (used.user + used.system) / N;
   const elu = performance.eventLoopUtilization();
   t = performance.now();
   const onPool = promisify(sign);
@@ -138,8 +150,7 @@ console.log(`license server, ${CONNECTIONS} connections, ${SECONDS} s each, auto
 console.log(`${'endpoint'.padEnd(28)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'2xx'.padStart(9)} ${'failed'.padStart(7)} ${'cpu µs'.padStart(8)} ${'loop µs'.padStart(8)}`);
 console.log(row('GET /health (baseline)', health));
 console.log(row('POST /v1/license/activate', activate));
-console.log(`activations reach ${ratio.toFixed(2)} of /health (target ≥ ${TARGET.ratio}: ${ratio >= TARGET.ratio ? 'met' : 'NOT met'}); ` +
-  `p99 ${activate.p99} ms (target ≤ ${TARGET.p99Ms}: ${activate.p99 <= TARGET.p99Ms ? 'met' : 'NOT met'})`);
+console.log(`activations reach ${ratio.toFixed(2)} of /health's rate in the same run`);
 console.log(`server CPU per request: /health ${health.cpuUs.toFixed(0)} µs, activation ${activate.cpuUs.toFixed(0)} µs; ` +
   `on a core of its own the server would answer activations at ${(health.cpuUs / activate.cpuUs).toFixed(2)} of its /health rate (load average ${loadavg()[0].toFixed(1)} during the run)`);
 // Both runs are CPU-bound on cores shared with the load generator: a request costs the server's CPU plus the
@@ -152,8 +163,9 @@ console.log(`CPU per request, server + load generator: /health ${health.cpuUs.to
   `${activate.cpuUs.toFixed(0)} + ${activate.loadUs.toFixed(0)} µs (${(perHealth / perActivation).toFixed(2)} of /health's rate at equal CPU); ` +
   `an activation that cost only a /health exchange and one signature (${floor.toFixed(0)} µs) would reach ${(perHealth / floor).toFixed(2)}`);
 console.log(`durability: ${activate.ok} activations answered 2xx, ${rows} rows after kill -9 (${rows >= activate.ok ? 'every answered activation stored' : 'ROWS MISSING'})`);
-console.log(`signing one license: jose SignJWT ${signing.jose.toFixed(1)} µs, node:crypto Ed25519 ${signing.direct.toFixed(1)} µs on the event loop; ` +
+console.log(`signing one license: jose SignJWT ${signing.jose.toFixed(1)} µs, node:crypto Ed25519 ${signing.direct.toFixed(1)} µs of CPU on the event loop; ` +
   `on the thread pool ${signing.poolLoop.toFixed(1)} µs of event-loop time, ${signing.poolWall.toFixed(1)} µs wall per license with 50 in flight`);
+console.log(costLine('SQLite', activate.cpuUs, ` (event loop ${activate.loopUs.toFixed(0)} µs, other threads ${(activate.cpuUs - activate.loopUs).toFixed(0)} µs)`, health.cpuUs, signing.direct, activate.p99));
 if (rows < activate.ok) process.exitCode = 1;
 
 // ID tokens (CI without secrets): the same server activates with a CI token and with pre-signed RS256 ID tokens of a
@@ -224,7 +236,6 @@ if (process.env.BENCH_POSTGRES !== '0') {
       let answered = 0;
       for (const n of [1, 2]) {
         if (replicas.length < n) replicas.push(discardOutput(await startServer({ args: ['--rate-limit', '0', '--database', url], env })));
-        const h = await across(replicas, '/health', []);
         const cpu = (pids: number[]) => pids.reduce((t, pid) => {
           try {
             return t + cpuSeconds(pid);
@@ -232,6 +243,9 @@ if (process.env.BENCH_POSTGRES !== '0') {
             return t; // a backend that ended meanwhile
           }
         }, 0);
+        const h0 = cpu(replicas.map((r) => r.process.pid!));
+        const h = await across(replicas, '/health', []);
+        const healthUs = (cpu(replicas.map((r) => r.process.pid!)) - h0) * 1e6 / Math.max(1, h.ok + h.non2xx);
         // PostgreSQL's backends live as long as their connections: measured at the end, before the pools close.
         const [node0, pg0] = [cpu(replicas.map((r) => r.process.pid!)), cpu(pg.pids())];
         const a = await across(replicas, '/v1/license/activate', activateArgs);
@@ -241,6 +255,7 @@ if (process.env.BENCH_POSTGRES !== '0') {
         console.log(pgRow(`${n} replica${n > 1 ? 's' : ''}: POST activate`, a));
         console.log(`  → activations at ${(a.rps / h.rps).toFixed(2)} of /health in the same run, p99 ${a.p99} ms; ` +
           `CPU per activation: replicas ${nodeUs.toFixed(0)} µs + PostgreSQL ${pgUs.toFixed(0)} µs (load average ${loadavg()[0].toFixed(1)})`);
+        console.log(`  ${costLine(`PostgreSQL, ${n} replica${n > 1 ? 's' : ''}`, nodeUs + pgUs, ` (replicas ${nodeUs.toFixed(0)} µs + PostgreSQL ${pgUs.toFixed(0)} µs)`, healthUs, signing.direct, a.p99)}`);
       }
       const stored = Number((await pg.query('SELECT count(*) AS n FROM activations', url.split('/').pop())).rows[0].n);
       console.log(`durability: ${answered} activations answered 2xx, ${stored} rows (${stored >= answered ? 'every answered activation stored' : 'ROWS MISSING'})`);

@@ -12,6 +12,9 @@ import { identifyPipeline } from './oidc-activation.ts';
 import { ReplayGuard } from '../../oidc/replay-guard.ts';
 import { looksLikeJwt } from '../../oidc/verifier.ts';
 
+/** A compact JWS is base64url segments and dots (signCompact): nothing in it needs JSON escaping, so the reply is spliced, not scanned. */
+const activatedSerializer = () => (reply: { license: string }) => `{"license":"${reply.license}"}`;
+
 /** POST /v1/license/activate (section 4): who asks is settled before the body is read. */
 export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
   const { accounts, keys, limiter, clock } = ctx;
@@ -45,7 +48,7 @@ export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
     callers.set(request, { credential, ...caller });
   });
 
-  app.post('/v1/license/activate', { schema: { body: ActivateBody, response: { 200: Activated } } }, async (request) => {
+  app.post('/v1/license/activate', { schema: { body: ActivateBody, response: { 200: Activated } }, serializerCompiler: activatedSerializer }, async (request) => {
     const { credential, principal, license: effective, pipeline } = callers.get(request)!;
     const now = clock();
     const body = request.body;
