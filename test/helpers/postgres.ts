@@ -33,7 +33,7 @@ atExit(() => {
 });
 
 /** Debian's newest installed server binaries, or undefined. */
-function binDir(): string | undefined {
+export function binDir(): string | undefined {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
   const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin/postgres'))).sort((a, b) => Number(b) - Number(a));
