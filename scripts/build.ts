@@ -47,9 +47,21 @@ if (major < ${NODE_MAJOR}) {
   process.stderr.write('${name}: Node.js ${NODE_MAJOR} or newer is needed; this is Node.js ' + process.version + '. In a clone, run it as npx ${name} after npm ci (which installs Node ${NODE_MAJOR}); elsewhere install Node.js ${NODE_MAJOR}.\\n');
   process.exit(${tooOld});
 }
-// V8's code cache on disk (NODE_COMPILE_CACHE, else the temp folder) spares re-compiling the bundle at every start.
+// V8's code cache on disk spares re-compiling the bundle at every start (NODE_COMPILE_CACHE: Node enabled it already).
+// Only in a folder made here one level at a time: Node's own recursive mkdir never returns under /proc (TMPDIR=/proc/x).
 const { enableCompileCache } = await import('node:module');
-enableCompileCache?.();
+if (enableCompileCache && !process.env.NODE_COMPILE_CACHE) {
+  const [{ tmpdir }, { mkdirSync, statSync }] = await Promise.all([import('node:os'), import('node:fs')]);
+  try {
+    if (statSync(tmpdir()).isDirectory()) {
+      const dir = tmpdir() + '/node-compile-cache';
+      try { mkdirSync(dir); } catch (error) { if (error.code !== 'EEXIST') throw error; }
+      if (statSync(dir).isDirectory()) enableCompileCache(dir);
+    }
+  } catch {
+    // No cache: the bundle is compiled as usual.
+  }
+}
 await import('./main/${name}.js');
 `);
   chmodSync(path, 0o755);

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { cacheFiles, serialise } from '../core/cache-file.ts';
-import { LICENSE_FILE_NAME, OFFLINE_VALIDITY_S } from '../core/constants.ts';
+import { ENV, LICENSE_FILE_NAME, OFFLINE_VALIDITY_S } from '../core/constants.ts';
 import { makeFolders, removeStaleTemps, writeAtomic } from '../core/files.ts';
 import { readLicenseFile, type VerifiedLicense } from '../core/license.ts';
 import type { Reason } from '../core/reason.ts';
@@ -177,8 +177,10 @@ async function writeLocked(path: string, license: VerifiedLicense, ctx: StoreCon
   }
 }
 
-/** One private temporary folder per process, so later writes replace the same fallback file; removed at exit. */
-let fallbackDir: string | undefined;
+/** One private temporary folder per process and base, so later writes replace the same fallback file; removed at exit. */
+const fallbackDirs = new Map<string, string>();
+/** Where a container whose every disk is read-only (`--read-only`, a read-only volume) still has memory to write to. */
+const MEMORY_DIR = '/dev/shm';
 
 /** Fallback folders older than the offline validity hold nothing usable: left by killed processes. */
 function removeStaleFallbacks(base: string, nowMs: number): void {
@@ -202,13 +204,14 @@ function removeStaleFallbacks(base: string, nowMs: number): void {
   }
 }
 
-function fallbackFolder(now: Date): string {
-  if (fallbackDir) return fallbackDir;
-  const base = tmpdir();
+function fallbackFolder(now: Date, base = tmpdir()): string {
+  const known = fallbackDirs.get(base);
+  if (known) return known;
   removeStaleFallbacks(base, now.getTime());
   const dir = mkdtempSync(join(base, FALLBACK_PREFIX));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  return (fallbackDir = dir);
+  fallbackDirs.set(base, dir);
+  return dir;
 }
 
 /**
@@ -232,7 +235,15 @@ export async function storeLicense(cacheDir: string, license: VerifiedLicense, c
       writeAtomic(path, serialise(license.jws, ctx.endpoint, ctx.now));
       return { ok: true, path, license, kept: false, warning: `cannot write the license cache in ${cacheDir} (${why}); using ${path} for this container only` };
     } catch (cause) {
-      return { ok: false, reason: { code: 'cache.unwritable', detail: `cannot write the license to ${cacheDir} (${why}) nor to a temporary file (${describeStoreError(cause)})` } };
+      // Activated, yet no disk takes the file: the license is kept in memory for the product, and this start leaves
+      // no offline copy behind (the decision of issue 17: Pro starts, one warning says so).
+      try {
+        const path = join(fallbackFolder(ctx.now, MEMORY_DIR), LICENSE_FILE_NAME);
+        writeAtomic(path, serialise(license.jws, ctx.endpoint, ctx.now));
+        return { ok: true, path, license, kept: false, warning: `cannot write the license cache in ${cacheDir} (${why}) nor a temporary file (${describeStoreError(cause)}); the license is held in memory (${path}) for this container only: a restart without the license server cannot start Pro. Give the container a writable ${ENV.cacheDir} (a volume its user can write) to keep an offline copy` };
+      } catch (memory) {
+        return { ok: false, reason: { code: 'cache.unwritable', detail: `cannot write the license to ${cacheDir} (${why}), to a temporary file (${describeStoreError(cause)}) nor to ${MEMORY_DIR} (${describeStoreError(memory)})` } };
+      }
     }
   }
 }

@@ -81,6 +81,25 @@ describe('the image with a token and a reachable license server', () => {
     }
   });
 
+  test('--read-only --user 1234 with a volume that user cannot write: Pro starts from memory, one warning says no offline copy was kept', async () => {
+    const volume = tempDir('pa-volume-ro-');
+    mkdirSync(join(volume, 'cache'), { mode: 0o755 });
+    // --read-only-tmpfs=false: no writable /tmp either, as under Docker's --read-only (podman mounts one by default).
+    const c = await Container.start({ args: ['--read-only', '--read-only-tmpfs=false', '--user', '1234:1234', '-v', `${volume}:/var/lib/localstack`, ...args], env });
+    try {
+      const logs = await c.waitForLog(READY);
+      assert.match(logs, SUCCESS);
+      const warnings = [...logs.matchAll(/Warning: [^\n]*/g)].map((m) => m[0]);
+      assert.equal(warnings.length, 1, logs);
+      assert.match(warnings[0]!, /held in memory \(\/dev\/shm\/.*a restart without the license server cannot start Pro/);
+      assert.equal((await getHealth(await c.gateway())).edition, 'pro', 'the product verified the license held in memory');
+      assert.equal((await podman(['stop', '-t', '10', c.name])).code, 0);
+      assert.equal(await c.wait(), 0);
+    } finally {
+      await c.remove();
+    }
+  });
+
   test('podman kill -s INT reaches the product too: exit 0', async () => {
     const c = await Container.start({ args, env });
     try {
