@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { accessSync, constants as fsConstants, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync } from 'node:fs';
+import { makeFolders } from '../core/files.ts';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CodedError } from '../core/errors.ts';
@@ -88,7 +89,7 @@ function mkdirCause(dataDir: string, cause: unknown): unknown {
 /** The data folder exists and can be written; otherwise one line that names the folder and the cause. */
 function prepareDataDir(dataDir: string): void {
   try {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    makeFolders(dataDir, 0o700);
     accessSync(dataDir, fsConstants.W_OK);
   } catch (error) {
     const cause = mkdirCause(dataDir, error);

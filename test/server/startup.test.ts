@@ -164,3 +164,11 @@ test('a full disk: one line that says so, never blaming the key file, nothing lo
     fs.unmount();
   }
 });
+
+test('a data folder under /proc (mkdir answers ENOENT under a parent that exists): one line and an exit, never a spin', () => {
+  const run = runServer(['--data-dir', '/proc/nodata/deeper']);
+  assert.notEqual(run.status, null, 'it ended by itself');
+  assert.notEqual(run.status, 0);
+  assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+  assert.match(run.stderr, /the data folder \/proc\/nodata\/deeper cannot be created or used \(ENOENT\)/);
+});

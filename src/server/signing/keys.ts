@@ -1,9 +1,9 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LICENSE_ALG, LICENSE_TYP, OFFLINE_LICENSE_TYP } from '../../core/constants.ts';
 import type { OfflineLicenseClaims } from '../../core/offline-license.ts';
-import { writeAtomic } from '../../core/files.ts';
+import { makeFolders, writeAtomic } from '../../core/files.ts';
 import type { Jwks, LicenseClaims } from '../../core/license.ts';
 import { SERVER_EXIT } from '../constants.ts';
 import { fileStoreError, ServerConfigError } from '../errors.ts';
@@ -248,7 +248,7 @@ export class SigningKeys implements LicenseSigner {
     } catch {
       // Missing or unreadable: written below.
     }
-    mkdirSync(join(this.dataDir, 'public'), { recursive: true, mode: 0o755 });
+    makeFolders(join(this.dataDir, 'public'), 0o755);
     writeAtomic(path, text, 0o644);
   }
 }
