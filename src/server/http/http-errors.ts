@@ -63,7 +63,9 @@ function validationMessage(context: string, issues: ValidationIssue[], fallback:
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof StoreError) return storeAnswer(error);
-  const e = error as { code?: string; validation?: ValidationIssue[]; validationContext?: string; message?: string; statusCode?: number };
+  const raw = error as { code?: string; validation?: ValidationIssue[]; validationContext?: string; message?: string; statusCode?: number; status?: number };
+  // Fastify's errors carry statusCode, http-errors (body parsers, plugins) carry status: read either.
+  const e = { ...raw, validation: raw.validation, statusCode: raw.statusCode ?? (typeof raw.status === 'number' ? raw.status : undefined) };
   if (e.validation) return new ApiError(400, 'request.invalid', validationMessage(e.validationContext ?? 'body', e.validation, e.message ?? ''), { cause: error });
   if (e.statusCode === 400 && error instanceof SyntaxError) {
     return new ApiError(400, 'request.malformed_json', 'the request body is not valid JSON', { cause: error });
