@@ -14,7 +14,8 @@ export interface LicenseInfo {
   expiresAt: string;
 }
 
-export interface LicenseClaims {
+/** The JWT registered claims both kinds of license carry (a 24-hour license and an offline one). */
+export interface RegisteredClaims {
   iss: string;
   aud: string;
   sub: string;
@@ -22,6 +23,9 @@ export interface LicenseClaims {
   iat: number;
   nbf: number;
   exp: number;
+}
+
+export interface LicenseClaims extends RegisteredClaims {
   tok: string;
   ci: boolean;
   lic: LicenseInfo;

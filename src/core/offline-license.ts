@@ -4,19 +4,11 @@
 import { SignJWT } from 'jose';
 import { AUDIENCE, CLOCK_SKEW_S, LICENSE_ALG, LICENSE_TYP, MOUNTED_LICENSE, OFFLINE_LICENSE_TYP, OFFLINE_LICENSE_USE } from './constants.ts';
 import { LicenseError } from './errors.ts';
-import { isNumber, isObject, isoSeconds, isString, readLicenseFile, toSeconds, verifiedPayload, type Jwks } from './license.ts';
+import { isNumber, isObject, isoSeconds, isString, readLicenseFile, toSeconds, verifiedPayload, type Jwks, type RegisteredClaims } from './license.ts';
 import { outsideText } from './redact.ts';
 
-export interface OfflineLicenseClaims {
-  iss: string;
-  aud: string;
-  /** The workspace the seats are taken from. */
-  sub: string;
-  /** The offline license's id (`off-…`): what the server's audit list shows. */
-  jti: string;
-  iat: number;
-  nbf: number;
-  exp: number;
+/** `sub`: the workspace the seats are taken from; `jti`: the offline license's id (`off-…`), as the audit list shows it. */
+export interface OfflineLicenseClaims extends RegisteredClaims {
   use: typeof OFFLINE_LICENSE_USE;
   ws: { id: string; name: string };
   lic: { id: string; type: 'trial' | 'subscription'; plan: string };
