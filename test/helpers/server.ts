@@ -59,7 +59,7 @@ export async function startServer(options: { dataDir?: string; seed?: unknown; a
   }));
   const port = await new Promise<number>((resolve, reject) => {
     const check = () => {
-      const m = /license server listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      const m = /license server listening on http:\/\/[\d.]+:(\d+)/.exec(out);
       if (m) resolve(Number(m[1]));
     };
     child.stdout.on('data', check);

@@ -26,12 +26,20 @@ export function dockerMissing(): string | undefined {
   return why;
 }
 
-export async function startDocker(): Promise<DockerEngine> {
+/**
+ * `netns`: the engine runs inside that network namespace (made by the caller) with its default bridge, for published
+ * ports; the image is then the one podman built (that namespace has no network to build in). Without it: no bridge,
+ * no iptables, and the image is built by this engine.
+ */
+export async function startDocker(options: { netns?: string; podmanImage?: string } = {}): Promise<DockerEngine & { socket: string }> {
   const dir = tempDir('pa-docker-');
   const socket = join(dir, 'docker.sock');
   const pidfile = join(dir, 'dockerd.pid');
-  const daemon = spawn('/usr/sbin/dockerd', ['--bridge=none', '--iptables=false', '--ip6tables=false', '--data-root', join(dir, 'data'),
-    '--exec-root', join(dir, 'exec'), '--pidfile', pidfile, '-H', `unix://${socket}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const own = ['--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', pidfile, '-H', `unix://${socket}`];
+  // nsenter, not `ip netns exec`, which hides the cgroup mounts dockerd needs.
+  const daemon = options.netns
+    ? spawn('nsenter', [`--net=/run/netns/${options.netns}`, '/usr/sbin/dockerd', ...own], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn('/usr/sbin/dockerd', ['--bridge=none', '--iptables=false', '--ip6tables=false', ...own], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   daemon.stderr!.on('data', (d) => { if (log.length < 20_000) log += d; });
   const env = { ...process.env, DOCKER_HOST: `unix://${socket}` };
@@ -53,6 +61,13 @@ export async function startDocker(): Promise<DockerEngine> {
       if (i > 100 || daemon.exitCode !== null) throw new Error(`dockerd did not start: ${log.slice(-2000)}`);
       await sleep(200);
     }
+    if (options.podmanImage) {
+      const t = performance.now();
+      execFileSync('sh', ['-c', `podman save ${options.podmanImage} | DOCKER_HOST=unix://${socket} ${DOCKER} load`], { env: podmanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+      const loaded = docker(['images', '--format', '{{.Repository}}:{{.Tag}}']).stdout.split('\n').find((n) => n.endsWith('localstack-pro:latest'))!;
+      docker(['tag', loaded, DOCKER_IMAGE]);
+      return { docker, socket, timings: { loadS: (performance.now() - t) / 1000, buildS: 0, sizeMiB: 0 }, stop };
+    }
     // The base comes from podman's store (made by debootstrap: no registry here), under the name FROM uses.
     let t = performance.now();
     execFileSync('sh', ['-c', `podman save ${BASE_IMAGE} | DOCKER_HOST=unix://${socket} ${DOCKER} load`], { env: podmanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
@@ -63,7 +78,7 @@ export async function startDocker(): Promise<DockerEngine> {
     if (build.status !== 0) throw new Error(`docker build failed: ${build.stderr.slice(-2000)}`);
     const buildS = (performance.now() - t) / 1000;
     const sizeMiB = Number(docker(['image', 'inspect', '--format', '{{.Size}}', DOCKER_IMAGE]).stdout.trim()) / 2 ** 20;
-    return { docker, timings: { loadS, buildS, sizeMiB }, stop };
+    return { docker, socket, timings: { loadS, buildS, sizeMiB }, stop };
   } catch (error) {
     await stop();
     throw error;
