@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { runnableByAnyone } from '../helpers/as-another-user.ts';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -15,7 +16,9 @@ const CLI = join(ROOT, 'dist/localstack.js');
 
 /** Runs the built CLI; `as` runs it as another host user (needs root), as a user in the docker group would. */
 function cli(args: string[], env: Record<string, string>, as?: { uid: number; gid: number }) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: 20_000, ...as });
+  // As another user: the programs from a folder that user can read, wherever this checkout lives.
+  const [node, program] = as ? [runnableByAnyone().node, runnableByAnyone().cli] : [process.execPath, CLI];
+  const r = spawnSync(node, [program, ...args], { env, encoding: 'utf8', timeout: 20_000, ...as });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { runnableByAnyone } from '../helpers/as-another-user.ts';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
@@ -347,7 +348,8 @@ describe('a cache folder this user may not write', () => {
     writeFileSync(keys, readFileSync(trusted));
     chmodSync(keys, 0o644);
     const e = env({ LICENSE_CACHE_DIR: cache, LICENSE_TRUSTED_KEYS: keys, TMPDIR: tmp, HOME: tmp });
-    const r = await run(['--reuid=65534', '--regid=65534', '--clear-groups', ENTRYPOINT, ...SHOW_ENV], e, { command: 'setpriv' });
+    const anyone = runnableByAnyone();
+    const r = await run(['--reuid=65534', '--regid=65534', '--clear-groups', anyone.node, anyone.entrypoint, ...SHOW_ENV], e, { command: 'setpriv' });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /Warning: cannot write the license cache in .* \(EACCES: permission denied\); using .*license\.json for this container only/);
     const view = childView(r);
