@@ -18,7 +18,7 @@ const CLI = join(ROOT, 'dist/localstack.js');
 function cli(args: string[], env: Record<string, string>, as?: { uid: number; gid: number }) {
   // As another user: the programs from a folder that user can read, wherever this checkout lives.
   const [node, program] = as ? [runnableByAnyone().node, runnableByAnyone().cli] : [process.execPath, CLI];
-  const r = spawnSync(node, [program, ...args], { env, encoding: 'utf8', timeout: 20_000, ...as });
+  const r = spawnSync(node, [program, ...args], { env: as ? { ...env, PATH: runnableByAnyone().path } : env, cwd: as ? runnableByAnyone().cwd : undefined, encoding: 'utf8', timeout: 20_000, ...as });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

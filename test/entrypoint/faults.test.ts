@@ -349,7 +349,7 @@ describe('a cache folder this user may not write', () => {
     chmodSync(keys, 0o644);
     const e = env({ LICENSE_CACHE_DIR: cache, LICENSE_TRUSTED_KEYS: keys, TMPDIR: tmp, HOME: tmp });
     const anyone = runnableByAnyone();
-    const r = await run(['--reuid=65534', '--regid=65534', '--clear-groups', anyone.node, anyone.entrypoint, ...SHOW_ENV], e, { command: 'setpriv' });
+    const r = await run(['--reuid=65534', '--regid=65534', '--clear-groups', anyone.node, anyone.entrypoint, ...SHOW_ENV], { ...e, PATH: anyone.path }, { command: 'setpriv', cwd: anyone.cwd });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /Warning: cannot write the license cache in .* \(EACCES: permission denied\); using .*license\.json for this container only/);
     const view = childView(r);

@@ -51,9 +51,9 @@ atExit(() => {
 });
 
 /** Spawns a command (the entrypoint unless told) as a real process and collects everything it prints. */
-export function start(args: string[], env: Record<string, string>, options: { command?: string; detached?: boolean } = {}): Started {
+export function start(args: string[], env: Record<string, string>, options: { command?: string; detached?: boolean; cwd?: string } = {}): Started {
   const t0 = performance.now();
-  const child = spawn(options.command ?? ENTRYPOINT, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached });
+  const child = spawn(options.command ?? ENTRYPOINT, args, { env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached });
   if (child.pid !== undefined) alive.set(child, options.detached === true);
   child.once('exit', () => alive.delete(child));
   let stdout = '';
@@ -66,7 +66,7 @@ export function start(args: string[], env: Record<string, string>, options: { co
   return { child, done, output: () => stdout + stderr };
 }
 
-export function run(args: string[], env: Record<string, string>, options: { command?: string } = {}): Promise<Run> {
+export function run(args: string[], env: Record<string, string>, options: { command?: string; cwd?: string } = {}): Promise<Run> {
   return start(args, env, options).done;
 }
 
