@@ -39,7 +39,8 @@ ENV NODE_ENV=production \
 USER localstack
 VOLUME /var/lib/localstack
 EXPOSE 4566 4510-4559
+# The product's own probe: it asks where GATEWAY_LISTEN says it listens (--network host runs move it off 4566).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:4566/_localstack/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["pro-emulator", "--health"]
 ENTRYPOINT ["tini", "--", "/opt/pro-activation/entrypoint/docker-entrypoint"]
 CMD ["pro-emulator"]

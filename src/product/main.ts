@@ -2,8 +2,9 @@
 import { createServer } from 'node:http';
 import { outsideText } from '../core/redact.ts';
 import { VERSION } from '../core/version.ts';
-import { GATEWAY_LISTEN_DEFAULT, RECHECK_MS } from './constants.ts';
+import { GATEWAY_LISTEN_DEFAULT, HEALTH_PROBE_MS, RECHECK_MS } from './constants.ts';
 import { healthOf } from './health.ts';
+import { probeHealth } from './health-probe.ts';
 import { checkLicense, type LicenseState } from './license-check.ts';
 
 function parseListen(value: string): { host: string; port: number } {
@@ -14,12 +15,13 @@ function parseListen(value: string): { host: string; port: number } {
   return { host: m[1] || '0.0.0.0', port };
 }
 
-const HELP = `usage: pro-emulator [--help] [--version]
+const HELP = `usage: pro-emulator [--help] [--version] [--health]
 
 The demo LocalStack Pro product. Serves GET /_localstack/health on GATEWAY_LISTEN (default ${GATEWAY_LISTEN_DEFAULT});
 the Pro services appear only when it verifies LICENSE_FILE itself (against LICENSE_TRUSTED_KEYS), bound to the
 credential it was started with (LOCALSTACK_AUTH_TOKEN or LOCALSTACK_API_KEY, or their _FILE twins).
-Stops cleanly on SIGTERM or SIGINT.`;
+Stops cleanly on SIGTERM or SIGINT. --health asks a running one for its health where GATEWAY_LISTEN says it
+listens (the image's HEALTHCHECK): exit 0 when it answers, 1 otherwise.`;
 
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -29,6 +31,16 @@ async function main(argv: string[]): Promise<void> {
   if (argv.includes('--version')) {
     console.log(VERSION);
     return;
+  }
+  if (argv.length === 1 && argv[0] === '--health') {
+    try {
+      const probe = await probeHealth(parseListen(process.env.GATEWAY_LISTEN || GATEWAY_LISTEN_DEFAULT), HEALTH_PROBE_MS);
+      if (probe.why) console.error(`pro-emulator: unhealthy: ${probe.why}`);
+      process.exit(probe.code);
+    } catch (error) {
+      console.error(`pro-emulator: ${(error as Error).message}`);
+      process.exit(1);
+    }
   }
   if (argv.length > 0) {
     console.error(`pro-emulator: unknown argument ${argv[0]}; see pro-emulator --help`);

@@ -1,5 +1,7 @@
-// What a user types: `localstack start -d` with DOCKER_CMD=podman, then `localstack status` / `license show`;
-// and `compose.yaml` brought up with podman-compose. Both publish the fixed ports 4566 and 4510-4559.
+// What a user types, under podman and under the Docker engine with its bridge (in its own network namespace):
+// `localstack start -d` (DOCKER_CMD=podman, or docker by default), then `localstack status` / `license show`;
+// `compose.yaml` brought up with podman-compose or docker-compose; the README's `docker run -p 4566:4566 …`.
+// All publish the fixed ports 4566 and 4510-4559.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { execa } from 'execa';
@@ -9,10 +11,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { CLI_DEFAULTS } from '../../src/cli/constants.ts';
-import { podmanEnv } from '../../scripts/image/podman.ts';
 import { ROOT } from '../helpers/paths.ts';
 import { fixture, getHealth, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
-import { HOST_FROM_CONTAINER, IMAGE, IMAGE_UID, podman } from './podman.ts';
+import { ENGINE, engine, HOST_FROM_CONTAINER, IMAGE, IMAGE_UID, onlyOn, REMOVE, uniqueName } from './engine.ts';
 
 const GATEWAY = `http://127.0.0.1:${CLI_DEFAULTS.gatewayPort}`;
 /** compose.yaml publishes the license server here. */
@@ -46,7 +47,13 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>, 
   }
 }
 
-describe('localstack start -d with DOCKER_CMD=podman', () => {
+const skip = onlyOn('podman', 'docker-bridge');
+/** What the CLI and compose need to reach the engine: podman named outright, Docker by its socket. */
+const engineEnv = (): Record<string, string> => (ENGINE.cli === 'podman'
+  ? { DOCKER_CMD: 'podman', CONTAINERS_CONF: ENGINE.env.CONTAINERS_CONF! }
+  : { DOCKER_HOST: ENGINE.env.DOCKER_HOST! });
+
+describe(`localstack start -d with ${ENGINE.cli === 'podman' ? 'DOCKER_CMD=podman' : 'the default DOCKER_CMD (docker)'}`, { skip }, () => {
   const f = fixture();
   let server: RunningServer;
   let env: Record<string, string>;
@@ -54,19 +61,19 @@ describe('localstack start -d with DOCKER_CMD=podman', () => {
 
   before(async () => {
     await assertPortFree();
-    server = await startServer({ seed: f.seed });
+    server = await startServer({ seed: f.seed, args: ['--host', ENGINE.serverHost] });
     const home = tempDir('pa-home-');
-    env = podmanEnv({
-      PATH: process.env.PATH, HOME: home, LOCALSTACK_CONFIG_DIR: join(home, 'config'), LOCALSTACK_VOLUME_DIR: join(home, 'volume'),
-      DOCKER_CMD: 'podman', IMAGE_NAME: IMAGE, LOCALSTACK_HOST: `127.0.0.1:${CLI_DEFAULTS.gatewayPort}`, LOCALSTACK_AUTH_TOKEN: f.admin,
+    env = {
+      ...engineEnv(), PATH: process.env.PATH!, HOME: home, LOCALSTACK_CONFIG_DIR: join(home, 'config'), LOCALSTACK_VOLUME_DIR: join(home, 'volume'),
+      IMAGE_NAME: IMAGE, LOCALSTACK_HOST: `127.0.0.1:${CLI_DEFAULTS.gatewayPort}`, LOCALSTACK_AUTH_TOKEN: f.admin,
       API_ENDPOINT: `http://${HOST_FROM_CONTAINER}:${server.port}/v1`,
       // Host paths: the CLI mounts both files and points the variables at the mounted copies.
       LICENSE_TRUSTED_KEYS: join(server.dataDir, 'public/jwks.json'),
       NODE_EXTRA_CA_CERTS: caCertificate(home),
-    }) as Record<string, string>;
+    };
   });
   after(async () => {
-    await podman(['rm', '-f', '-v', '-t', '0', CLI_DEFAULTS.containerName]);
+    await engine([...REMOVE, CLI_DEFAULTS.containerName]);
     await server.stop();
   });
 
@@ -75,7 +82,7 @@ describe('localstack start -d with DOCKER_CMD=podman', () => {
     assert.ok(!existsSync(volume), 'the test starts without the folder');
     const start = await cli(['start', '-d']);
     assert.equal(start.exitCode, 0, String(start.stderr));
-    assert.match(String(start.stdout), /LocalStack is starting in the background\. Follow the logs with: podman logs -f localstack-main/);
+    assert.match(String(start.stdout), new RegExp(`LocalStack is starting in the background\\. Follow the logs with: ${ENGINE.cli} logs -f localstack-main`));
     assert.equal(statSync(volume).uid, IMAGE_UID, 'the CLI made the volume folder for the image\'s user');
 
     const status = await eventually('localstack status', async () => {
@@ -84,11 +91,11 @@ describe('localstack start -d with DOCKER_CMD=podman', () => {
     });
     assert.match(status, /pro edition/);
     assert.match(status, /^xray \(pro\) +available$/m);
-    const logs = await podman(['logs', CLI_DEFAULTS.containerName]);
+    const logs = await engine(['logs', CLI_DEFAULTS.containerName]);
     assert.match(logs.stdout + logs.stderr, /Successfully activated license lic-[\w-]+:subscription 🔑✅/);
     assert.doesNotMatch(logs.stdout + logs.stderr, /Ignoring extra certs/, 'the CA file named by NODE_EXTRA_CA_CERTS is there inside');
     assert.ok(!(logs.stdout + logs.stderr).includes(f.admin));
-    const inspect = await podman(['inspect', '--format', '{{json .Config.Env}}', CLI_DEFAULTS.containerName]);
+    const inspect = await engine(['inspect', '--format', '{{json .Config.Env}}', CLI_DEFAULTS.containerName]);
     const inside = JSON.parse(inspect.stdout) as string[];
     assert.ok(inside.includes('NODE_EXTRA_CA_CERTS=/etc/localstack/ca/extra-ca-certs.pem'));
     assert.ok(inside.includes('LICENSE_TRUSTED_KEYS=/etc/localstack/keys/trusted-keys.json'));
@@ -101,16 +108,20 @@ describe('localstack start -d with DOCKER_CMD=podman', () => {
     assert.match(String(show.stdout), /Plan: +pro/);
     assert.match(String(show.stdout), /Offline validity: +2[34] h \d+ min left/);
 
-    assert.equal((await podman(['stop', '-t', '10', CLI_DEFAULTS.containerName])).code, 0);
+    assert.equal((await engine(['stop', '-t', '10', CLI_DEFAULTS.containerName])).code, 0);
     assert.ok(existsSync(license), 'the license outlives the container (--rm)');
   });
 });
 
-describe('compose.yaml under podman-compose', () => {
+/** Debian's compose for each engine: podman-compose 1.0, docker-compose 1.29. */
+const COMPOSE = ENGINE.cli === 'podman' ? 'podman-compose' : 'docker-compose';
+const PROJECT_LABEL = ENGINE.cli === 'podman' ? 'io.podman.compose.project' : 'com.docker.compose.project';
+
+describe(`compose.yaml under ${COMPOSE}`, { skip }, () => {
   const project = `pa-compose-${process.pid}`;
   let dir: string;
   const compose = (args: string[], extra: Record<string, string> = {}) =>
-    execa('podman-compose', ['-p', project, '-f', join(dir, 'compose.yaml'), ...args], { cwd: dir, env: podmanEnv({ PATH: process.env.PATH, ...extra }), extendEnv: false, reject: false, timeout: 180_000, stdin: 'ignore' });
+    execa(COMPOSE, ['-p', project, '-f', join(dir, 'compose.yaml'), ...args], { cwd: dir, env: { ...engineEnv(), PATH: process.env.PATH, ...extra }, extendEnv: false, reject: false, timeout: 180_000, stdin: 'ignore' });
 
   before(async () => {
     await assertPortFree();
@@ -123,30 +134,65 @@ describe('compose.yaml under podman-compose', () => {
   });
   after(async () => {
     // podman-compose 1.0's down -v leaves the anonymous volume of the image's VOLUME behind: remove the containers with theirs first.
-    const ids = (await podman(['ps', '-a', '-q', '--filter', `label=io.podman.compose.project=${project}`])).stdout.split('\n').filter(Boolean);
-    if (ids.length > 0) await podman(['rm', '-f', '-v', '-t', '2', ...ids]);
+    const ids = (await engine(['ps', '-a', '-q', '--filter', `label=${PROJECT_LABEL}=${project}`])).stdout.split('\n').filter(Boolean);
+    if (ids.length > 0) await engine([...REMOVE, ...ids]);
     await compose(['down', '-v', '-t', '2']);
-    await podman(['network', 'rm', '-f', `${project}_default`]);
+    await engine(['network', 'rm', `${project}_default`]);
   });
 
   test('up: the license server and the Pro image together, the Pro container activating against the server', async () => {
     const seed = JSON.parse(readFileSync(join(dir, 'examples/seed.json'), 'utf8'));
     const token: string = seed.workspaces[0].members[0].authToken;
     const up = await compose(['up', '-d'], { LOCALSTACK_AUTH_TOKEN: token });
-    assert.notEqual(up.exitCode, undefined, `podman-compose cannot be run (${(up as { code?: string }).code}): apt-get install podman-compose (.ci/run does)`);
+    assert.notEqual(up.exitCode, undefined, `${COMPOSE} cannot be run (${(up as { code?: string }).code}): apt-get install ${COMPOSE} (.ci/run does)`);
     assert.equal(up.exitCode, 0, `${up.stdout}\n${up.stderr}`);
     const health = await eventually('the Pro container\'s health', async () => {
       const h = await getHealth(GATEWAY);
       return h.edition === 'pro' ? h : undefined;
     }, 60_000);
     assert.equal(health.services.xray, 'available');
-    const logs = await podman(['logs', `${project}_localstack_1`]);
+    const logs = await engine(['logs', `${project}_localstack_1`]);
     assert.match(logs.stdout + logs.stderr, /Successfully activated license lic-[\w-]+:subscription 🔑✅/);
     assert.ok(!(logs.stdout + logs.stderr).includes(token));
-    const adminEnv = await podman(['inspect', '--format', '{{json .Config.Env}}', `${project}_license-server_1`]);
+    const adminEnv = await engine(['inspect', '--format', '{{json .Config.Env}}', `${project}_license-server_1`]);
     assert.ok(!(JSON.parse(adminEnv.stdout) as string[]).some((e) => e.startsWith('ADMIN_TOKEN=')), 'no admin API unless the host sets ADMIN_TOKEN');
     // The server is published on the host's loopback, as the README says.
     const res = await fetch(`http://127.0.0.1:${COMPOSE_SERVER_PORT}/health`);
     assert.deepEqual(await res.json(), { status: 'ok' });
+  });
+});
+
+describe('the README\'s docker run: -p 4566:4566 -p 4510-4559:4510-4559', { skip }, () => {
+  const f = fixture();
+  let server: RunningServer;
+  const name = uniqueName('pa-readme');
+
+  before(async () => {
+    await assertPortFree();
+    server = await startServer({ seed: f.seed, args: ['--host', ENGINE.serverHost] });
+  });
+  after(async () => {
+    await engine([...REMOVE, name]);
+    await server.stop();
+  });
+
+  test('the container activates and serves on the published 4566; the service ports are published beside it', async () => {
+    // The README's ports exactly where the engine is confined to its own namespace; on podman, the host's loopback only.
+    const host = ENGINE.kind === 'docker-bridge' ? '' : '127.0.0.1:';
+    const jwks = join(server.dataDir, 'public/jwks.json');
+    const r = await engine(['run', '--rm', '-d', '--name', name, '-p', `${host}4566:4566`, '-p', `${host}4510-4559:4510-4559`,
+      '-e', 'LOCALSTACK_AUTH_TOKEN', '-e', `API_ENDPOINT=http://${HOST_FROM_CONTAINER}:${server.port}/v1`,
+      '-v', `${jwks}:/etc/localstack/keys/jwks.json:ro`, '-e', 'LICENSE_TRUSTED_KEYS=/etc/localstack/keys/jwks.json', IMAGE], { env: { LOCALSTACK_AUTH_TOKEN: f.admin } });
+    assert.equal(r.code, 0, r.stderr);
+    const health = await eventually('the published gateway', async () => {
+      const h = await getHealth(GATEWAY);
+      return h.edition === 'pro' ? h : undefined;
+    });
+    assert.equal(health.services.xray, 'available');
+    const ports = (await engine(['port', name])).stdout;
+    for (const port of [4566, 4510, 4559]) assert.match(ports, new RegExp(`^${port}/tcp -> [\\d.]+:${port}$`, 'm'), ports);
+    const logs = await engine(['logs', name]);
+    assert.match(logs.stdout + logs.stderr, /Successfully activated license lic-[\w-]+:subscription 🔑✅/);
+    assert.equal((await engine(['stop', '-t', '10', name])).code, 0);
   });
 });

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { offlineLicenseFileText } from '../../src/core/offline-license.ts';
 import { forgeOffline, offlineClaimsFor, testKey, type TestKey } from '../helpers/keys.ts';
 import { ADMIN_TOKEN, api, fixture, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
-import { Container, KEYS_IN_CONTAINER } from './podman.ts';
+import { Container, KEYS_IN_CONTAINER } from './engine.ts';
 
 const READY = /pro-emulator: Ready\. Listening on 0\.0\.0\.0:4566/;
 const MOUNTED = '/etc/localstack/conf.d/license.json';

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fixture, getHealth, startServer, type RunningServer } from '../helpers/server.ts';
-import { Container, HOST_FROM_CONTAINER, removeVolume, trustServerKeys, volume } from './podman.ts';
+import { Container, ENGINE, HOST_FROM_CONTAINER, removeVolume, trustServerKeys, volume } from './engine.ts';
 
-const READY = /pro-emulator: Ready\. Listening on 0\.0\.0\.0:4566/;
+const READY = /pro-emulator: Ready\. Listening on [\d.]+:\d+/;
 // The product prints its view of the activation: the mode comes from the entrypoint's LICENSE_MODE.
 const f = fixture();
 let server: RunningServer;
@@ -14,7 +14,7 @@ let keys: ReturnType<typeof trustServerKeys>;
 let api: string;
 
 before(async () => {
-  server = await startServer({ seed: f.seed });
+  server = await startServer({ seed: f.seed, args: ['--host', ENGINE.serverHost] });
   keys = trustServerKeys(join(server.dataDir, 'public/jwks.json'));
   api = `http://${HOST_FROM_CONTAINER}:${server.port}/v1`;
   vol = await volume();
@@ -50,4 +50,4 @@ async function offlineStart(extraArgs: string[]): Promise<void> {
 
 test('with the license server down, a second container starts offline from the volume\'s cached license', () => offlineStart([]));
 
-test('the same with --read-only and only the volume writable (no tmpfs either)', () => offlineStart(['--read-only', '--read-only-tmpfs=false']));
+test('the same with --read-only and only the volume writable (no tmpfs either)', () => offlineStart(ENGINE.readOnly));

@@ -4,10 +4,11 @@ import { chmodSync, chownSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { getHealth, fixture, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
-import { Container, HOST_FROM_CONTAINER, IMAGE_UID, podman, trustServerKeys, IMAGE } from './podman.ts';
+import { Container, ENGINE, engine, HOST_FROM_CONTAINER, IMAGE, IMAGE_UID, RUN_DEFAULTS, trustServerKeys } from './engine.ts';
 
 const SUCCESS = /Successfully activated license lic-[\w-]+:subscription 🔑✅/;
-const READY = /pro-emulator: Ready\. Listening on 0\.0\.0\.0:4566/;
+// 0.0.0.0:4566 where ports are published; GATEWAY_LISTEN's own port on the host's network (Docker without a bridge).
+const READY = /pro-emulator: Ready\. Listening on [\d.]+:\d+/;
 
 describe('the image with a token and a reachable license server', () => {
   const f = fixture();
@@ -16,18 +17,23 @@ describe('the image with a token and a reachable license server', () => {
   let args: string[];
 
   before(async () => {
-    server = await startServer({ seed: f.seed });
+    server = await startServer({ seed: f.seed, args: ['--host', ENGINE.serverHost] });
     const keys = trustServerKeys(join(server.dataDir, 'public/jwks.json'));
     args = keys.args;
     env = { ...keys.env, API_ENDPOINT: `http://${HOST_FROM_CONTAINER}:${server.port}/v1`, LOCALSTACK_AUTH_TOKEN: f.admin };
   });
   after(() => server.stop());
 
-  test('activates (success line), serves the Pro edition, tini is PID 1, everything runs as the non-root user, the HEALTHCHECK is healthy; podman stop ends it with 0', async (t) => {
+  test('activates (success line), serves the Pro edition, tini is PID 1, everything runs as the non-root user, the HEALTHCHECK is healthy; stop ends it with 0', async (t) => {
     const c = await Container.start({ args, env });
     try {
       const logs = await c.waitForLog(READY);
       assert.match(logs, SUCCESS);
+      // LocalStack's own ready line, alone on stdout: testcontainers-python waits for `Ready\.\n`, testcontainers-java
+      // for a line matching `.*Ready\.\n`, teams' scripts `grep '^Ready\.'` the logs.
+      const { stdout } = await c.streams();
+      assert.match(stdout, /^Ready\.\n/m);
+      assert.ok(stdout.split(/(?<=\n)/).some((l) => /^.*Ready\.\n$/.test(l)));
       assert.ok(!logs.includes(f.admin), 'the token is never printed');
       const health = await getHealth(await c.gateway());
       assert.equal(health.edition, 'pro');
@@ -40,15 +46,13 @@ describe('the image with a token and a reachable license server', () => {
       assert.deepEqual([...new Set(procs.map((p) => p.user))], ['localstack'], 'no process runs as root');
       assert.equal((await c.exec(['id', '-u'])).stdout.trim(), String(IMAGE_UID));
 
-      const hc = await podman(['healthcheck', 'run', c.name]);
-      assert.equal(hc.code, 0, `healthcheck: ${hc.stdout} ${hc.stderr}`);
-      assert.equal(await c.inspect('{{.State.Health.Status}}'), 'healthy');
+      assert.equal(await c.health(), 'healthy');
 
       const t0 = performance.now();
-      const stop = await podman(['stop', '-t', '10', c.name]);
-      t.diagnostic(`podman stop took ${Math.round(performance.now() - t0)} ms (grace period 10 s)`);
+      const stop = await c.stop(10);
+      t.diagnostic(`${ENGINE.cli} stop took ${Math.round(performance.now() - t0)} ms (grace period 10 s)`);
       assert.equal(stop.code, 0, stop.stderr);
-      // 0, not 137: it ended by itself before podman's grace period ran out and SIGKILL followed.
+      // 0, not 137: it ended by itself before the engine's grace period ran out and SIGKILL followed.
       assert.equal(await c.wait(), 0);
       assert.match(await c.logs(), /pro-emulator: SIGTERM received, shutting down/);
     } finally {
@@ -74,7 +78,7 @@ describe('the image with a token and a reachable license server', () => {
       assert.deepEqual([st.uid, st.gid, st.mode & 0o777], [4321, 4321, 0o600], 'the cached license belongs to the host user');
       const health = await getHealth(await c.gateway());
       assert.equal(health.edition, 'pro');
-      assert.equal((await podman(['stop', '-t', '10', c.name])).code, 0);
+      assert.equal((await c.stop(10)).code, 0);
       assert.equal(await c.wait(), 0);
     } finally {
       await c.remove();
@@ -84,8 +88,7 @@ describe('the image with a token and a reachable license server', () => {
   test('--read-only --user 1234 with a volume that user cannot write: Pro starts from memory, one warning says no offline copy was kept', async () => {
     const volume = tempDir('pa-volume-ro-');
     mkdirSync(join(volume, 'cache'), { mode: 0o755 });
-    // --read-only-tmpfs=false: no writable /tmp either, as under Docker's --read-only (podman mounts one by default).
-    const c = await Container.start({ args: ['--read-only', '--read-only-tmpfs=false', '--user', '1234:1234', '-v', `${volume}:/var/lib/localstack`, ...args], env });
+    const c = await Container.start({ args: [...ENGINE.readOnly, '--user', '1234:1234', '-v', `${volume}:/var/lib/localstack`, ...args], env });
     try {
       const logs = await c.waitForLog(READY);
       assert.match(logs, SUCCESS);
@@ -93,18 +96,18 @@ describe('the image with a token and a reachable license server', () => {
       assert.equal(warnings.length, 1, logs);
       assert.match(warnings[0]!, /held in memory \(\/dev\/shm\/.*a restart without the license server cannot start Pro/);
       assert.equal((await getHealth(await c.gateway())).edition, 'pro', 'the product verified the license held in memory');
-      assert.equal((await podman(['stop', '-t', '10', c.name])).code, 0);
+      assert.equal((await c.stop(10)).code, 0);
       assert.equal(await c.wait(), 0);
     } finally {
       await c.remove();
     }
   });
 
-  test('podman kill -s INT reaches the product too: exit 0', async () => {
+  test('kill -s INT reaches the product too: exit 0', async () => {
     const c = await Container.start({ args, env });
     try {
       await c.waitForLog(READY);
-      assert.equal((await podman(['kill', '-s', 'INT', c.name])).code, 0);
+      assert.equal((await c.kill('INT')).code, 0);
       assert.equal(await c.wait(), 0);
       assert.match(await c.logs(), /pro-emulator: SIGINT received, shutting down/);
     } finally {
@@ -135,7 +138,7 @@ describe('the image without a working license', () => {
       const health = await getHealth(await c.gateway());
       assert.equal(health.edition, 'community');
       assert.equal(health.services.xray, undefined);
-      assert.equal((await podman(['stop', '-t', '10', c.name])).code, 0);
+      assert.equal((await c.stop(10)).code, 0);
       assert.equal(await c.wait(), 0);
     } finally {
       await c.remove();
@@ -145,16 +148,16 @@ describe('the image without a working license', () => {
 
 describe('docker run IMAGE --flag', () => {
   test('a first argument that starts with - goes to the default command: --help is pro-emulator --help', async () => {
-    const r = await podman(['run', '--rm', '-e', 'ACTIVATE_PRO=0', '-e', 'LOG_LICENSE_ISSUES=0', IMAGE, '--help']);
+    const r = await engine(['run', '--rm', ...RUN_DEFAULTS, '-e', 'ACTIVATE_PRO=0', '-e', 'LOG_LICENSE_ISSUES=0', IMAGE, '--help']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^usage: pro-emulator \[--help\] \[--version\]$/m);
-    const version = await podman(['run', '--rm', '-e', 'ACTIVATE_PRO=0', '-e', 'LOG_LICENSE_ISSUES=0', IMAGE, '--version']);
+    assert.match(r.stdout, /^usage: pro-emulator \[--help\] \[--version\]/m);
+    const version = await engine(['run', '--rm', ...RUN_DEFAULTS, '-e', 'ACTIVATE_PRO=0', '-e', 'LOG_LICENSE_ISSUES=0', IMAGE, '--version']);
     assert.equal(version.code, 0, version.stderr);
     assert.match(version.stdout, /^\d+\.\d+\.\d+$/m);
   });
 
   test('a command that does not start with - replaces the default one', async () => {
-    const r = await podman(['run', '--rm', '-e', 'ACTIVATE_PRO=0', '-e', 'LOG_LICENSE_ISSUES=0', IMAGE, 'node', '-e', 'console.log(process.env.PRO_ACTIVATED, process.env.LICENSE_MODE)']);
+    const r = await engine(['run', '--rm', ...RUN_DEFAULTS, '-e', 'ACTIVATE_PRO=0', '-e', 'LOG_LICENSE_ISSUES=0', IMAGE, 'node', '-e', 'console.log(process.env.PRO_ACTIVATED, process.env.LICENSE_MODE)']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), '0 none');
   });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { connectProxy } from '../helpers/net.ts';
 import { fixture, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
-import { Container, HOST_FROM_CONTAINER, trustServerKeys } from './podman.ts';
+import { Container, ENGINE, HOST_FROM_CONTAINER, trustServerKeys } from './engine.ts';
 
 const NAME = 'license.test';
 const CA_IN_CONTAINER = '/etc/localstack/ca/private-ca.pem';
@@ -32,7 +32,7 @@ function privateCa(dir: string): { ca: string; key: string; cert: string } {
   return { ca: at('ca.pem'), key: at('server.key'), cert: at('server.pem') };
 }
 
-const listen = (s: Server) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
+const listen = (s: Server) => new Promise<number>((r) => s.listen(0, ENGINE.serverHost, () => r((s.address() as AddressInfo).port)));
 
 before(async () => {
   server = await startServer({ seed: f.seed });

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
+import { execa } from 'execa';
 import { generateToken } from '../../src/core/credentials.ts';
 import { serialise } from '../../src/core/cache-file.ts';
 import { healthOf } from '../../src/product/health.ts';
@@ -137,4 +138,20 @@ test('once it can serve it prints "Ready." alone on a line of stdout, as LocalSt
   assert.equal(lines.filter((l) => /^.*Ready\.\n$/.test(l)).length, 1);
   // Teams' scripts: docker logs … | grep '^Ready\.'
   assert.ok(lines.some((l) => l === 'Ready.\n'));
+});
+
+test('--health (the image\'s HEALTHCHECK) asks where GATEWAY_LISTEN says: 0 while it serves there, 1 and one line once it is gone', async () => {
+  const probe = (listen: string) => execa(process.execPath, [join(ROOT, 'dist/pro-emulator.js'), '--health'], { env: baseEnv({ GATEWAY_LISTEN: listen }), extendEnv: false, reject: false });
+  let listen = '';
+  await withProduct({}, async (url) => {
+    listen = url.replace('http://', '');
+    const healthy = await probe(listen);
+    assert.equal(healthy.exitCode, 0, String(healthy.stderr));
+    assert.equal(healthy.stderr, '');
+    // The wildcard host means this machine's loopback.
+    assert.equal((await probe(`0.0.0.0:${new URL(url).port}`)).exitCode, 0);
+  });
+  const gone = await probe(listen);
+  assert.equal(gone.exitCode, 1);
+  assert.match(String(gone.stderr), new RegExp(`^pro-emulator: unhealthy: http://${listen.replace(/\./g, '\\.')}/_localstack/health did not answer \\(ECONNREFUSED\\)\\n?$`));
 });
