@@ -159,13 +159,13 @@ export class Container {
   }
 
   /** Polls the logs until `pattern` shows up; bounded. */
-  async waitForLog(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  async waitForLog(pattern: RegExp, timeoutMs = 30_000, everyMs = 200): Promise<string> {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const logs = await this.logs();
       if (pattern.test(logs)) return logs;
       if (Date.now() > until) throw new Error(`${this.name}: no ${pattern} within ${timeoutMs} ms; logs:\n${logs}`);
-      await sleep(200);
+      await sleep(everyMs);
     }
   }
 
