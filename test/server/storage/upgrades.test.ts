@@ -78,6 +78,13 @@ describe('upgrades from every earlier schema version', { timeout: 240_000 }, () 
     }
   }
 
+  test('every earlier schema version has its fixture, on both stores where that version had PostgreSQL', () => {
+    // v1 was never released on its own: schema-v0 is a database made before migrations were recorded, which v1 names.
+    const wanted = Array.from({ length: SCHEMA_VERSION - 2 }, (_, i) => `schema-v${i + 2}`);
+    assert.deepEqual(wanted.filter((v) => !versions.includes(v)), [], 'make it: node scripts/fixtures/make-schema-fixture.ts vN COMMIT');
+    for (const v of wanted) assert.ok(existsSync(join(FIXTURES, v, 'postgres.sql')), `${v} has a PostgreSQL dump`);
+  });
+
   test('PostgreSQL: a database migrated by a newer server is refused at start in one line, nothing written', async () => {
     const url = await pg.createDatabase();
     const first = await startServer({ args: ['--database', url], env: { LICENSE_SERVER_KEY_SECRET: KEY_SECRET } });
