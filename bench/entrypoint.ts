@@ -89,9 +89,9 @@ try {
 
   console.log('\nimport cost of each dependency, unbundled, in a fresh process (median, beyond `node -e 0`):');
   const imports: [string, string[]][] = [
-    ['undici (whole package)', ['undici']],
-    ['undici (the 2 modules loaded)', ['undici/lib/dispatcher/env-http-proxy-agent.js', 'undici/lib/api/api-request.js']],
-    ['jose', ['jose']], ['execa', ['execa']], ['env-var', ['env-var']],
+    // No longer loaded by the entrypoint (issue 22): Node's own http/https and child_process replaced them.
+    ['undici (whole package)', ['undici']], ['execa', ['execa']],
+    ['jose', ['jose']], ['env-var', ['env-var']],
     ['proper-lockfile', ['proper-lockfile']], ['ci-info', ['ci-info']],
   ];
   const importBaseline = timeRuns(node, ['--input-type=module', '-e', '0'], { PATH: process.env.PATH! });

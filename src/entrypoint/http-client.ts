@@ -1,24 +1,27 @@
-// undici's index evaluates every dispatcher, mock, cache and WebSocket it has: ~35 ms of each container
-// start. The activation needs a few of its modules, loaded here by path (undici is pinned; the
-// end-to-end tests exercise both, proxy included).
-import EnvHttpProxyAgent from 'undici/lib/dispatcher/env-http-proxy-agent.js';
-import apiRequest from 'undici/lib/api/api-request.js';
-import apiConnect from 'undici/lib/api/api-connect.js';
-import DispatcherBase from 'undici/lib/dispatcher/dispatcher.js';
-import type { Dispatcher } from 'undici';
+// Node's own HTTP client with its built-in proxy support (Agent's proxyEnv: HTTP(S)_PROXY, NO_PROXY, CONNECT
+// tunnels for https). undici cost every container start ~780 KB of JavaScript and a WebAssembly parser to compile.
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import type { Env } from '../core/env.ts';
 
-// HTTPS through a proxy is a CONNECT tunnel opened with dispatcher.connect(), which only undici's index adds.
-DispatcherBase.prototype.connect ??= apiConnect;
+// getBuiltinModule, not `import`: the ES module facade of node:http reads every export, lazy ones included,
+// which loads Node's internal undici (~30 ms of CPU at every start).
+const http = process.getBuiltinModule('node:http');
+const https = process.getBuiltinModule('node:https');
 
-/** A dispatcher that honours HTTP(S)_PROXY and NO_PROXY as given in `env` (either case). */
-export function proxyAgent(env: Env, connectTimeoutMs: number): Dispatcher {
-  return new EnvHttpProxyAgent({
-    httpProxy: env.HTTP_PROXY ?? env.http_proxy,
-    httpsProxy: env.HTTPS_PROXY ?? env.https_proxy,
-    noProxy: env.NO_PROXY ?? env.no_proxy,
-    connect: { timeout: connectTimeoutMs },
-  });
+/** One agent per scheme, both honouring the proxy variables as given in `env` (either case). */
+export interface Transport {
+  agents: { 'http:': HttpAgent; 'https:': HttpAgent };
+  destroy: () => void;
+}
+
+export function proxyAgent(env: Env): Transport {
+  const proxyEnv = {
+    HTTP_PROXY: env.HTTP_PROXY ?? env.http_proxy,
+    HTTPS_PROXY: env.HTTPS_PROXY ?? env.https_proxy,
+    NO_PROXY: env.NO_PROXY ?? env.no_proxy,
+  };
+  const agents = { 'http:': new http.Agent({ proxyEnv }), 'https:': new https.Agent({ proxyEnv }) };
+  return { agents, destroy: () => Object.values(agents).forEach((a) => a.destroy()) };
 }
 
 export interface Response {
@@ -28,24 +31,42 @@ export interface Response {
   text: string | undefined;
 }
 
-/** undici's `request(url, options)` bound to a dispatcher, reading at most `limit` bytes of the body. */
-export async function request(dispatcher: Dispatcher, url: string, options: Omit<Dispatcher.RequestOptions, 'origin' | 'path'>, limit: number): Promise<Response> {
-  const { origin, pathname, search } = new URL(url);
-  const res: Dispatcher.ResponseData = await apiRequest.call(dispatcher, { ...options, origin, path: `${pathname}${search}` });
-  const declared = Number(res.headers['content-length']);
-  if (declared > limit) {
-    res.body.destroy();
-    return { status: res.statusCode, headers: res.headers, text: undefined };
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      res.body.destroy();
-      return { status: res.statusCode, headers: res.headers, text: undefined };
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return { status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') };
+export interface RequestOptions {
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string;
+  signal: AbortSignal;
+  /** No byte for this long (connecting, waiting for headers, or between parts of the body) fails with ETIMEDOUT. */
+  idleTimeoutMs: number;
+}
+
+/** One request, reading at most `limit` bytes of the body. Rejects with Node's network errors (their `code`). */
+export function request(transport: Transport, url: string, options: RequestOptions, limit: number): Promise<Response> {
+  const target = new URL(url);
+  const client = target.protocol === 'https:' ? https : http;
+  const agent = transport.agents[target.protocol as 'http:' | 'https:'];
+  const headers = options.body === undefined ? options.headers : { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)) };
+  return new Promise((resolve, reject) => {
+    const req = client.request(target, { method: options.method, headers, agent, signal: options.signal, timeout: options.idleTimeoutMs }, (res: IncomingMessage) => {
+      const done = (text: string | undefined) => resolve({ status: res.statusCode ?? 0, headers: res.headers, text });
+      if (Number(res.headers['content-length']) > limit) {
+        res.destroy();
+        return done(undefined);
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limit) {
+          res.destroy();
+          done(undefined);
+        } else chunks.push(chunk);
+      });
+      res.on('end', () => done(Buffer.concat(chunks).toString('utf8')));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error(`no byte within ${options.idleTimeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    req.end(options.body);
+  });
 }

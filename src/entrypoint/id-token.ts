@@ -64,11 +64,11 @@ async function fromGithub(env: Env, audience: string, signal?: AbortSignal): Pro
   const secret = env[GITHUB.token] ?? '';
   const url = new URL(env[GITHUB.url]!);
   url.searchParams.set('audience', audience);
-  const dispatcher = proxyAgent(env, REQUEST_TIMEOUT_MS);
+  const transport = proxyAgent(env);
   const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
   try {
-    const res = await request(dispatcher, url.href, {
-      method: 'GET', signal: signal ? AbortSignal.any([signal, timeout]) : timeout, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS,
+    const res = await request(transport, url.href, {
+      method: 'GET', signal: signal ? AbortSignal.any([signal, timeout]) : timeout, idleTimeoutMs: REQUEST_TIMEOUT_MS,
       headers: { authorization: `Bearer ${secret}`, accept: 'application/json' },
     }, ANSWER_LIMIT);
     const value = res.status === 200 && res.text ? (JSON.parse(res.text) as { value?: unknown }).value : undefined;
@@ -80,7 +80,7 @@ async function fromGithub(env: Env, audience: string, signal?: AbortSignal): Pro
     signal?.throwIfAborted();
     return reason('oidc.token_request_failed', `GitHub's ID token request (${GITHUB.url}) failed: ${outsideText(describeNetworkError(error), [secret])}`);
   } finally {
-    dispatcher.destroy().catch(() => {});
+    transport.destroy();
   }
 }
 

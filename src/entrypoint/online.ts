@@ -53,8 +53,7 @@ function startBudget(ms: number, outer: AbortSignal | undefined) {
 export async function activateOnline(req: OnlineRequest): Promise<OnlineResult> {
   const budget = startBudget(req.timeoutMs, req.signal);
   const random = req.random ?? Math.random;
-  // A connect that hangs (dropped SYNs) counts like a silent server: at most one attempt's share.
-  const dispatcher = proxyAgent(req.env, attemptTimeout(req.timeoutMs));
+  const transport = proxyAgent(req.env);
   const url = `${req.endpoint}/license/activate`;
   const payload = JSON.stringify(req.body);
   const secrets = [req.credential];
@@ -63,8 +62,9 @@ export async function activateOnline(req: OnlineRequest): Promise<OnlineResult> 
   const attempt = async (): Promise<Answer> => {
     const ms = attemptTimeout(budget.left());
     try {
-      const res = await request(dispatcher, url, {
-        method: 'POST', signal: budget.signal, headersTimeout: ms, bodyTimeout: ms,
+      // A connect that hangs (dropped SYNs) counts like a silent server: at most this attempt's share.
+      const res = await request(transport, url, {
+        method: 'POST', signal: budget.signal, idleTimeoutMs: ms,
         headers: { authorization: `Bearer ${req.credential}`, 'content-type': 'application/json', accept: 'application/json' },
         body: payload,
       }, ANSWER_LIMIT_BYTES);
@@ -101,6 +101,6 @@ export async function activateOnline(req: OnlineRequest): Promise<OnlineResult> 
     return { kind: 'failed', detail: last, tls: false, answered: last === noAnswer ? undefined : answered };
   } finally {
     budget.end();
-    dispatcher.destroy().catch(() => {});
+    transport.destroy();
   }
 }

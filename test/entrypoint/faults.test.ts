@@ -271,7 +271,7 @@ describe('offline fallback', () => {
       const r = await run(SHOW_ENV, env({ API_ENDPOINT: `https://${host}/v1`, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') }));
       assert.equal(r.code, 0, r.stderr);
       assert.equal(childView(r).mode, 'online');
-      // The same HTTPS endpoint through HTTPS_PROXY: a CONNECT tunnel (undici's connect(), loaded by path).
+      // The same HTTPS endpoint through HTTPS_PROXY, then https_proxy: a CONNECT tunnel (Node's own proxy support).
       const { server: proxy, tunnels } = connectProxy();
       const proxyHost = await listen(proxy);
       try {
@@ -279,6 +279,9 @@ describe('offline fallback', () => {
         assert.equal(viaProxy.code, 0, viaProxy.stderr);
         assert.equal(childView(viaProxy).mode, 'online');
         assert.deepEqual(tunnels, [host]);
+        const lower = await run(SHOW_ENV, env({ API_ENDPOINT: `https://${host}/v1`, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'), https_proxy: `http://${proxyHost}` }));
+        assert.equal(lower.code, 0, lower.stderr);
+        assert.deepEqual(tunnels, [host, host], 'the lower-case variable is honoured too');
       } finally {
         proxy.close();
       }
