@@ -4,13 +4,12 @@ import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import type { Env } from '../core/env.ts';
 
 // getBuiltinModule, not `import`: the ES module facade of node:http reads every export, lazy ones included,
-// which loads Node's internal undici (~30 ms of CPU at every start).
-const http = process.getBuiltinModule('node:http');
-const https = process.getBuiltinModule('node:https');
+// which loads Node's internal undici (~30 ms of CPU at every start). node:https (and TLS) only for https URLs.
+const client = (protocol: string) => process.getBuiltinModule(protocol === 'https:' ? 'node:https' : 'node:http');
 
-/** One agent per scheme, both honouring the proxy variables as given in `env` (either case). */
+/** An agent per scheme, made when first used, each honouring the proxy variables as given in `env` (either case). */
 export interface Transport {
-  agents: { 'http:': HttpAgent; 'https:': HttpAgent };
+  agent: (protocol: string) => HttpAgent;
   destroy: () => void;
 }
 
@@ -20,8 +19,13 @@ export function proxyAgent(env: Env): Transport {
     HTTPS_PROXY: env.HTTPS_PROXY ?? env.https_proxy,
     NO_PROXY: env.NO_PROXY ?? env.no_proxy,
   };
-  const agents = { 'http:': new http.Agent({ proxyEnv }), 'https:': new https.Agent({ proxyEnv }) };
-  return { agents, destroy: () => Object.values(agents).forEach((a) => a.destroy()) };
+  const agents = new Map<string, HttpAgent>();
+  const agent = (protocol: string) => {
+    let made = agents.get(protocol);
+    if (!made) agents.set(protocol, (made = new (client(protocol).Agent)({ proxyEnv })));
+    return made;
+  };
+  return { agent, destroy: () => agents.forEach((a) => a.destroy()) };
 }
 
 export interface Response {
@@ -43,11 +47,10 @@ export interface RequestOptions {
 /** One request, reading at most `limit` bytes of the body. Rejects with Node's network errors (their `code`). */
 export function request(transport: Transport, url: string, options: RequestOptions, limit: number): Promise<Response> {
   const target = new URL(url);
-  const client = target.protocol === 'https:' ? https : http;
-  const agent = transport.agents[target.protocol as 'http:' | 'https:'];
+  const agent = transport.agent(target.protocol);
   const headers = options.body === undefined ? options.headers : { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)) };
   return new Promise((resolve, reject) => {
-    const req = client.request(target, { method: options.method, headers, agent, signal: options.signal, timeout: options.idleTimeoutMs }, (res: IncomingMessage) => {
+    const req = client(target.protocol).request(target, { method: options.method, headers, agent, signal: options.signal, timeout: options.idleTimeoutMs }, (res: IncomingMessage) => {
       const done = (text: string | undefined) => resolve({ status: res.statusCode ?? 0, headers: res.headers, text });
       if (Number(res.headers['content-length']) > limit) {
         res.destroy();
