@@ -1,8 +1,8 @@
 // Bundles each program into dist/: what ships (image and npm package) is built JavaScript that starts fast.
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
 
 /** Each program: its source, and the exit code for "this Node is too old" (the entrypoint's is a configuration error). */
@@ -30,9 +30,16 @@ const common = {
   alias: { 'graceful-fs': 'node:fs' },
   logLevel: 'warning',
 } as const;
+/** proper-lockfile's signal-exit 3 is bundled as version 4 (scripts/build-shims/signal-exit-v3.cjs says why). */
+const signalExitV4: Plugin = {
+  name: 'signal-exit-v4',
+  setup(b) {
+    b.onResolve({ filter: /^signal-exit$/ }, (args) => (/[\\/]proper-lockfile[\\/]/.test(args.importer) ? { path: resolve('scripts/build-shims/signal-exit-v3.cjs') } : undefined));
+  },
+};
 // The entrypoint runs at every container start: one file, so that no chunk is resolved, read and linked on the way.
 const { 'docker-entrypoint': entrypoint, ...others } = PROGRAMS;
-await build({ ...common, entryPoints: { 'main/docker-entrypoint': entrypoint.src }, splitting: false });
+await build({ ...common, entryPoints: { 'main/docker-entrypoint': entrypoint.src }, splitting: false, plugins: [signalExitV4] });
 await build({
   ...common,
   entryPoints: {
