@@ -41,6 +41,12 @@ export const PG_WRITE_LOCK = 0x7072_6f77;
 /** Rate-limit counters of windows older than this are deleted, once per window by some replica. */
 export const RATE_WINDOW_MS = 60_000;
 
+/**
+ * SQLite: how often the server re-reads the account version for changes made by another program (sqlite3 on a live
+ * database); its own writes (API, console, seed, alerts) are seen by the very next activation.
+ */
+export const ACCOUNT_VERSION_POLL_MS = 250;
+
 /** How often the checkpointer thread folds the WAL into the database file. */
 export const WAL_CHECKPOINT_INTERVAL_MS = 500;
 /** WAL pages (4 KiB) after which the writer checkpoints itself, should the checkpointer thread fall behind. */

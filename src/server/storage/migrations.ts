@@ -79,6 +79,22 @@ CREATE INDEX oidc_token_uses_expiry ON oidc_token_uses (expires_at);
 ALTER TABLE activations ADD COLUMN pipeline TEXT;
 `;
 
+// The account version (issue 22): bumped in the same transaction as any change to the rows an activation reads, by
+// whoever writes them (any replica, an older server, psql), so a credential's owner kept in memory is used only while
+// the version it was read at is still the current one.
+const OWNER_TABLES = ['workspaces', 'members', 'ci_tokens', 'licenses'];
+const ACCOUNT_VERSION = `
+CREATE TABLE account_version (id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL);
+INSERT INTO account_version (id, version) VALUES (1, 0);
+`;
+const ACCOUNT_VERSION_SQLITE = ACCOUNT_VERSION + OWNER_TABLES.flatMap((t) => ['INSERT', 'UPDATE', 'DELETE'].map((op) =>
+  `CREATE TRIGGER ${t}_${op.toLowerCase()}_version AFTER ${op} ON ${t} BEGIN UPDATE account_version SET version = version + 1; END;`)).join('\n');
+const ACCOUNT_VERSION_POSTGRES = `${ACCOUNT_VERSION}
+CREATE FUNCTION bump_account_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN UPDATE account_version SET version = version + 1; RETURN NULL; END $$;
+${OWNER_TABLES.map((t) => `CREATE TRIGGER ${t}_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION bump_account_version();`).join('\n')}
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   // IF NOT EXISTS: databases created before migrations were recorded already hold these tables.
   { version: 1, name: 'accounts, licenses, activations, settings', sqlite: TABLES, postgres: TABLES },
@@ -115,6 +131,7 @@ CREATE UNIQUE INDEX signing_keys_next ON signing_keys ((true)) WHERE staged_at I
   { version: 5, name: 'secret scanning alerts and leaked credentials', sqlite: LEAK_TABLES, postgres: LEAK_TABLES },
   { version: 6, name: 'offline licenses (their id and hash, never the file)', sqlite: OFFLINE_LICENSES, postgres: OFFLINE_LICENSES },
   { version: 7, name: 'trusted CI identities (OIDC), ID tokens used, the pipeline of an activation', sqlite: CI_TRUSTS, postgres: CI_TRUSTS },
+  { version: 8, name: 'the account version, bumped by every change to an account', sqlite: ACCOUNT_VERSION_SQLITE, postgres: ACCOUNT_VERSION_POSTGRES },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -7,6 +7,8 @@ import type { PoolStats } from '../../http/metrics.ts';
 import { migratePostgres } from '../migrations.ts';
 import { ownerFromRow, ownerQueries, type OwnerColumn, type OwnerRow as BaseOwnerRow } from '../credential-owner-row.ts';
 import { GroupCommit } from '../group-commit.ts';
+import { BatchedRead } from '../batched-read.ts';
+import { ACCOUNT_VERSION_SQL, OwnerCache } from '../owner-cache.ts';
 import { numberedPlaceholders, type Sql } from '../sql.ts';
 import { AccountReads, withAccountWrites } from '../account-statements.ts';
 import type { ActivationRow, CredentialOwner, Store, StoreTx } from '../store.ts';
@@ -15,12 +17,15 @@ import type { ActivationRow, CredentialOwner, Store, StoreTx } from '../store.ts
 export interface SigningKeyRow { kid: string; public_jwk: string; private_key: string | null; created_at: string; retired_at: string | null; staged_at: string | null }
 
 
-/** The owner row, plus the current signing key id read in the same statement. */
-type OwnerRow = BaseOwnerRow & { k_current: string | null };
+/** The owner row, plus the current signing key id and the account version read in the same statement. */
+type OwnerRow = BaseOwnerRow & { k_current: string | null; a_version: string };
 
 /** The current signing key id as read by the newest-started credential lookup (seq orders the reads by start). */
 export interface KidObservation { seq: number; started: number; kid: string | undefined }
-const OWNER_SQL = ownerQueries('$1', ', (SELECT kid FROM signing_keys WHERE retired_at IS NULL AND staged_at IS NULL) AS k_current');
+const CURRENT_KID = '(SELECT kid FROM signing_keys WHERE retired_at IS NULL AND staged_at IS NULL) AS k_current';
+const OWNER_SQL = ownerQueries('$1', `, ${CURRENT_KID}, (${ACCOUNT_VERSION_SQL}) AS a_version`);
+/** What a kept owner is checked against: the account version, with the current key id for the signer. */
+const VERSION_SQL = `SELECT (${ACCOUNT_VERSION_SQL}) AS a_version, ${CURRENT_KID}`;
 
 // SQLSTATE codes (PostgreSQL appendix A) and what they mean to a client of the license server.
 const SQLSTATE: Record<string, [StoreErrorCode, string]> = {
@@ -99,12 +104,21 @@ class PgReads extends AccountReads {
   }
 
   async credentialOwner(column: OwnerColumn, hash: string): Promise<CredentialOwner | undefined> {
+    return (await this.ownerRow(column, hash))?.owner;
+  }
+
+  /** The owner with the account version it was read at (one statement, one snapshot). */
+  protected async ownerRow(column: OwnerColumn, hash: string): Promise<{ owner: CredentialOwner; version: string } | undefined> {
+    const row = await this.observingKid(() => this.row<OwnerRow>(OWNER_SQL[column], [hash]));
+    return row && { owner: ownerFromRow(column, row), version: row.a_version };
+  }
+
+  /** A read that returns the current key id: the signer uses it instead of a query of its own (as fresh as this request's read, or fresher). */
+  protected async observingKid<T extends { k_current: string | null }>(read: () => Promise<T | undefined>): Promise<T | undefined> {
     const seq = ++this.kidSeen.started;
-    const row = await this.row<OwnerRow>(OWNER_SQL[column], [hash]);
-    if (!row) return undefined;
-    // The signer uses this instead of a query of its own: as fresh as this request's own read, or fresher.
-    if (seq > this.kidSeen.seq) Object.assign(this.kidSeen, { seq, kid: row.k_current ?? undefined });
-    return ownerFromRow(column, row);
+    const row = await read();
+    if (row && seq > this.kidSeen.seq) Object.assign(this.kidSeen, { seq, kid: row.k_current ?? undefined });
+    return row;
   }
 
   /** The signing key in use, by its id: read before every signature, so a rotation on any replica is seen at once. */
@@ -168,6 +182,9 @@ export class PostgresStore extends PgReads implements Store {
     [col('id'), col('workspace_id'), col('subject'), col('at'), col('ci'), col('ci_provider'), col('version'), col('machine_id'), batch.map((row) => row.pipeline ?? null)]));
   });
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly owners = new OwnerCache();
+  // Every known credential of one turn of the event loop checks its kept owner with one read, begun after it arrived.
+  private readonly versions = new BatchedRead(() => this.observingKid(() => this.row<{ a_version: string; k_current: string | null }>(VERSION_SQL)));
 
   /** Opens a pool, checks the connection and applies the migrations; throws a StoreError naming the cause. */
   static async open(connectionString: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
@@ -242,6 +259,21 @@ export class PostgresStore extends PgReads implements Store {
 
   recordActivation(row: ActivationRow): Promise<void> {
     return this.activationBatch.add(row);
+  }
+
+  /**
+   * Committed data only (outside a transaction). A known credential's kept owner is used only if the account version
+   * read after this call (shared with the other requests of this turn) is the one it was read at: a change committed
+   * by any replica, or by anything else, before the request arrived is seen.
+   */
+  async credentialOwner(column: OwnerColumn, hash: string): Promise<CredentialOwner | undefined> {
+    if (this.owners.has(column, hash)) {
+      const current = await this.versions.read();
+      const kept = current && this.owners.owner(column, hash, current.a_version);
+      if (kept) return kept;
+    }
+    const read = await this.ownerRow(column, hash);
+    return read && this.owners.keep(column, hash, read.owner, read.version);
   }
 
   /** Counts one hit of a rate-limit key in a window (shared by every replica); returns the count so far. */

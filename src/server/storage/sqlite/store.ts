@@ -2,12 +2,13 @@ import { statfsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { STORE_BUSY_BUDGET_MS, STORE_RETRY_FIRST_MS, STORE_RETRY_MAX_MS, WAL_CHECKPOINT_INTERVAL_MS, WAL_FALLBACK_CHECKPOINT_PAGES } from '../../constants.ts';
+import { ACCOUNT_VERSION_POLL_MS, STORE_BUSY_BUDGET_MS, STORE_RETRY_FIRST_MS, STORE_RETRY_MAX_MS, WAL_CHECKPOINT_INTERVAL_MS, WAL_FALLBACK_CHECKPOINT_PAGES } from '../../constants.ts';
 import { startWalCheckpointer } from './wal-checkpointer.ts';
 import { StoreError, type StoreErrorCode } from '../../errors.ts';
 import { migrateSqlite } from '../migrations.ts';
 import { ownerFromRow, ownerQueries, type OwnerColumn, type OwnerRow } from '../credential-owner-row.ts';
 import { GroupCommit } from '../group-commit.ts';
+import { ACCOUNT_VERSION_SQL, OwnerCache } from '../owner-cache.ts';
 import { ActivationWriter, fileIdentity, SQLITE_READONLY_DBMOVED, type FileIdentity } from './activation-writer.ts';
 import type { Sql } from '../sql.ts';
 import { AccountReads, withAccountWrites } from '../account-statements.ts';
@@ -16,7 +17,8 @@ import type { ActivationRow, CredentialOwner, Store, StoreTx } from '../store.ts
 export const DB_FILE = 'license.db';
 
 
-const OWNER_SQL = ownerQueries('?');
+// The account version read in the same statement as the owner: what the owner cache keeps it under.
+const OWNER_SQL = ownerQueries('?', ', (SELECT version FROM account_version) AS a_version');
 
 // SQLite's primary result codes (the low byte of an extended code).
 const SQLITE = { BUSY: 5, LOCKED: 6, READONLY: 8, IOERR: 10, CORRUPT: 11, FULL: 13, CANTOPEN: 14, NOTADB: 26 } as const;
@@ -108,9 +110,13 @@ class SqliteReads extends AccountReads {
   }
 
   async credentialOwner(column: OwnerColumn, hash: string): Promise<CredentialOwner | undefined> {
-    const row = await this.get<OwnerRow>(OWNER_SQL[column], hash);
-    if (!row) return undefined;
-    return ownerFromRow(column, row);
+    return (await this.ownerRow(column, hash))?.owner;
+  }
+
+  /** The owner with the account version it was read at (one statement, one snapshot). */
+  protected async ownerRow(column: OwnerColumn, hash: string): Promise<{ owner: CredentialOwner; version: number } | undefined> {
+    const row = await this.get<OwnerRow & { a_version: number }>(OWNER_SQL[column], hash);
+    return row && { owner: ownerFromRow(column, row), version: row.a_version };
   }
 }
 
@@ -168,6 +174,10 @@ export class SqliteStore extends SqliteReads implements Store {
   }));
   private readonly activationWriter: ActivationWriter;
   private readonly file: FileIdentity;
+  private readonly owners = new OwnerCache();
+  /** The account version last seen: after this server's own writes at once, another program's within a poll. */
+  private accountVersion: number;
+  private readonly versionPoll: NodeJS.Timeout;
 
   /** Opens (creating if needed) the database under dataDir; throws a StoreError naming the cause. */
   static open(dataDir: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -207,6 +217,16 @@ export class SqliteStore extends SqliteReads implements Store {
     this.tx = new SqliteTx(writer);
     this.file = fileIdentity(path);
     this.activationWriter = new ActivationWriter(path, STORE_BUSY_BUDGET_MS, this.file);
+    this.accountVersion = SqliteStore.versionOf(writer);
+    const poll = reader.prepare(ACCOUNT_VERSION_SQL);
+    this.versionPoll = setInterval(() => {
+      try {
+        const { version } = poll.get() as { version: number };
+        if (version > this.accountVersion) this.accountVersion = version;
+      } catch {
+        // A locked or failing read: the next poll tries again, the owners kept meanwhile stay as they were.
+      }
+    }, ACCOUNT_VERSION_POLL_MS).unref();
   }
 
   /** The write connection, for tables of other parts of the server (e.g. the console) that create their own schema. */
@@ -226,6 +246,7 @@ export class SqliteStore extends SqliteReads implements Store {
       try {
         const result = await fn(this.tx);
         this.tx.commit();
+        this.sawOwnWrite();
         return result;
       } catch (error) {
         this.tx.rollback();
@@ -246,6 +267,38 @@ export class SqliteStore extends SqliteReads implements Store {
     return this.activationBatch.add(row);
   }
 
+  /**
+   * Committed data only (outside a transaction). A known credential reads nothing: its owner is kept at the account
+   * version this server last saw, which its own writes update before they are answered and a timer re-reads for
+   * writes by another program (see ACCOUNT_VERSION_POLL_MS).
+   */
+  async credentialOwner(column: OwnerColumn, hash: string): Promise<CredentialOwner | undefined> {
+    const kept = this.owners.owner(column, hash, this.accountVersion);
+    if (kept) return kept;
+    const read = await this.ownerRow(column, hash);
+    if (!read) return undefined;
+    // Versions only grow: one newer than the last seen means a write by another program, whose owners are stale now.
+    if (read.version > this.accountVersion) this.accountVersion = read.version;
+    return this.owners.keep(column, hash, read.owner, read.version);
+  }
+
+  /**
+   * After a commit, before the write is answered: the next activation uses no owner kept from before it. Should the
+   * read fail, the version is unknown (-1) and the next owner read sets it; the commit stands either way.
+   */
+  private sawOwnWrite(): void {
+    try {
+      this.accountVersion = SqliteStore.versionOf(this.writer);
+    } catch {
+      this.accountVersion = -1;
+    }
+  }
+
+  /** The account version as committed now (a statement of its own, on the connection given). */
+  private static versionOf(conn: DatabaseSync): number {
+    return (conn.prepare(ACCOUNT_VERSION_SQL).get() as { version: number }).version;
+  }
+
   async hasData(): Promise<boolean> {
     return (await this.get<{ n: number }>('SELECT (SELECT count(*) FROM workspaces) + (SELECT count(*) FROM activations) AS n'))!.n > 0;
   }
@@ -259,6 +312,7 @@ export class SqliteStore extends SqliteReads implements Store {
   }
 
   private async shutDown(): Promise<void> {
+    clearInterval(this.versionPoll);
     await this.activationBatch.drain();
     await this.activationWriter.close();
     await this.queue;
