@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { activationBody, type CiEnvironment } from '../core/activation-body.ts';
 import { cacheFiles } from '../core/cache-file.ts';
-import { candidatePaths, chooseNewest, readCandidates, summariseRejections, type CandidatePaths } from '../core/candidates.ts';
+import { candidatePaths, chooseNewest, readCandidates, summariseRejections, type Candidate, type CandidatePaths } from '../core/candidates.ts';
 import { ENV } from '../core/constants.ts';
 import { resolveCredential } from '../core/credential-source.ts';
 import { credentialBinding, maskCredential } from '../core/credentials.ts';
@@ -141,7 +141,7 @@ export async function activate(options: ActivateOptions): Promise<Activation> {
   const verifyAny = (jws: string) => verifyLicense(jws, { keys: keys(), now: now() });
   const context = (signal?: AbortSignal): StoreContext => ({ endpoint: config.apiEndpoint, now: now(), verify, verifyAny, signal });
   let firstIdToken = idToken?.first;
-  const online = async (fallbackAtHand: boolean, signal?: AbortSignal): Promise<OnlineResult> => {
+  const online = async (fallbackAtHand: () => Promise<boolean>, signal?: AbortSignal): Promise<OnlineResult> => {
     let bearer = value;
     if (idToken) {
       // Each ID token activates once: a refresh asks for a fresh one.
@@ -164,11 +164,12 @@ export async function activate(options: ActivateOptions): Promise<Activation> {
     }
   };
 
-  // Read before going online: with a license that verifies at hand, a missing server is no reason to wait.
-  const candidates = await readCandidates(candidatePaths(config.cacheDir, value, options.paths), { keys: keys(), credential: value, now: now() });
-  const best = chooseNewest(candidates);
+  // Read only when the server is missing (or refuses nothing and answers nothing): with a license that verifies at
+  // hand, a missing server is no reason to wait; an activation that succeeds at once never reads it.
+  let cached: Promise<Candidate[]> | undefined;
+  const candidates = () => (cached ??= readCandidates(candidatePaths(config.cacheDir, value, options.paths), { keys: keys(), credential: value, now: now() }));
 
-  const result = await online(best !== undefined, options.signal);
+  const result = await online(async () => chooseNewest(await candidates()) !== undefined, options.signal);
   options.signal?.throwIfAborted();
   let saved: Saved;
   let mode: 'online' | 'offline';
@@ -180,12 +181,13 @@ export async function activate(options: ActivateOptions): Promise<Activation> {
     saved = await storeLicense(config.cacheDir, accepted.license, context(options.signal));
     mode = 'online';
   } else {
+    const best = chooseNewest(await candidates());
     if (!best) {
       // With a credential the online activation wins; the offline license is the fallback when it cannot happen.
       const fallback = await offlineLicense(`${failureWords(result)}; using the offline license instead`);
       if (fallback?.outcome.activated) return fallback;
       const offlineWhy = fallback && !fallback.outcome.activated ? `; the offline license cannot be used either (${fallback.outcome.reason.detail})` : '';
-      return failed(failureReason(result, summariseRejections(candidates) + offlineWhy));
+      return failed(failureReason(result, summariseRejections(await candidates()) + offlineWhy));
     }
     warnings.push(`${failureWords(result)}; using the cached license from ${best.path} and trying again in the background`);
     mode = 'offline';
@@ -203,7 +205,7 @@ export async function activate(options: ActivateOptions): Promise<Activation> {
 
   const refresh = async (signal?: AbortSignal): Promise<RefreshResult> => {
     try {
-      const again = await online(false, signal);
+      const again = await online(async () => false, signal);
       if (again.kind === 'failed') return { ok: false, reason: { code: failureReason(again, '').code, detail: failureWords(again) }, refused: false };
       if (again.kind === 'refused') return { ok: false, reason: again.reason, refused: true };
       const accepted = await accept(again);

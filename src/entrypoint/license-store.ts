@@ -1,4 +1,4 @@
-import { accessSync, constants, lstatSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, lstatSync, mkdir, mkdirSync, mkdtempSync, readdirSync, realpath, realpathSync, rmdir, rmdirSync, rmSync, stat, statSync, utimes, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -94,6 +94,9 @@ interface Lock {
   warning?: string;
 }
 
+// Only what proper-lockfile calls: its synchronous mode copies the whole fs object, whose lazy getters load fs streams.
+const LOCK_FS = { mkdir, mkdirSync, realpath, realpathSync, rmdir, rmdirSync, stat, statSync, utimes, utimesSync };
+
 /**
  * proper-lockfile retries every error (EROFS, EACCES…) for as long as it retries a held lock: here only
  * a held lock (ELOCKED) is waited for, and everything else fails at once.
@@ -106,7 +109,7 @@ async function acquire(path: string, signal?: AbortSignal): Promise<Lock> {
     try {
       // The synchronous calls: a lock held for a few milliseconds needs no libuv thread pool (4 threads, ~1 MiB kept).
       const releaseSync = lockfile.lockSync(path, {
-        realpath: false, stale: LOCK_STALE_MS, update: LOCK_STALE_MS / 2,
+        realpath: false, stale: LOCK_STALE_MS, update: LOCK_STALE_MS / 2, fs: LOCK_FS,
         onCompromised: (error) => {
           compromised = error;
         },

@@ -23,8 +23,8 @@ export interface OnlineRequest {
   env: Env;
   /** A signal to the container: aborts through the same path as the spent budget. */
   signal?: AbortSignal;
-  /** A cached license that verifies is at hand (section 4's fast offline start). */
-  fallbackAtHand: boolean;
+  /** Whether a cached license that verifies is at hand (section 4's fast offline start): asked only after a failure. */
+  fallbackAtHand: () => Promise<boolean>;
   random?: () => number;
 }
 
@@ -96,7 +96,9 @@ export async function activateOnline(req: OnlineRequest): Promise<OnlineResult> 
       answered = answer.answered;
       if (answer.tls) return { kind: 'failed', detail: answer.detail, tls: true };
       if (budget.signal.aborted) break;
-      const delay = nextDelay({ connection: answer.connection === true, retryAfterMs: answer.retryAfterMs, fallbackAtHand: req.fallbackAtHand }, n, budget.left(), random());
+      // The cache is read and verified only now: a start that goes online at once never needs it.
+      const fallbackAtHand = answer.connection === true && (await req.fallbackAtHand());
+      const delay = nextDelay({ connection: answer.connection === true, retryAfterMs: answer.retryAfterMs, fallbackAtHand }, n, budget.left(), random());
       if (delay === undefined) break;
       await sleep(delay, undefined, { signal: budget.signal }).catch(() => {});
     }
