@@ -218,21 +218,26 @@ describe('adversary 7 and 9: the supervisor survives a broken stderr; SIGUSR1 ne
     assert.equal(readFileSync(marker, 'utf8').trim(), 'running');
   });
 
-  test('SIGUSR1 from the first moment on (while the program loads, then during activation): exit 138, never a debugger', { timeout: 15_000 }, async () => {
+  // Node installs its inspector's SIGUSR1 handler at process start, before any JavaScript runs (from about 4 to 22 ms
+  // here): a SIGUSR1 in that window opens the inspector, and nothing in JavaScript can close it (--disable-sigusr1
+  // would, but in Node 24 it also keeps SIGUSR1 from every listener, so it could not be forwarded to the command).
+  // docs/faults.md says so. From the launcher's first line on, the signal is the entrypoint's.
+  test('SIGUSR1 during activation (again and again, from the connection on): exit 138, never a debugger', { timeout: 15_000 }, async () => {
+    let connected = false;
     const silent = createHttpServer(() => {});
+    silent.on('connection', () => (connected = true));
     const host = await listen(silent);
     try {
       const s = start(SHOW_ENV, env({ API_ENDPOINT: `http://${host}/v1`, ACTIVATION_TIMEOUT: '30' }));
+      await waitFor(() => connected);
       let exited = false;
       void s.done.then(() => (exited = true));
-      // Again and again from the start: whenever the first one lands, it must not open Node's inspector.
       for (let i = 0; i < 200 && !exited; i++) {
         s.child.kill('SIGUSR1');
         await new Promise((r) => setTimeout(r, 10));
       }
       const r = await s.done;
-      // Before Node has started at all the kernel's default ends it by the signal itself: 128 + 10 to a shell as well.
-      assert.ok(r.code === 138 || r.signal === 'SIGUSR1', `${r.code} ${r.signal} ${r.stderr}`);
+      assert.equal(r.code, 138, `${r.code} ${r.signal} ${r.stderr}`);
       assert.ok(!r.stderr.includes('Debugger listening'), r.stderr);
       assert.equal(r.stdout, '', 'the command never started');
     } finally {
