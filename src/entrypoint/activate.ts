@@ -181,13 +181,14 @@ export async function activate(options: ActivateOptions): Promise<Activation> {
     saved = await storeLicense(config.cacheDir, accepted.license, context(options.signal));
     mode = 'online';
   } else {
-    const best = chooseNewest(await candidates());
+    const found = await candidates();
+    const best = chooseNewest(found);
     if (!best) {
       // With a credential the online activation wins; the offline license is the fallback when it cannot happen.
       const fallback = await offlineLicense(`${failureWords(result)}; using the offline license instead`);
       if (fallback?.outcome.activated) return fallback;
       const offlineWhy = fallback && !fallback.outcome.activated ? `; the offline license cannot be used either (${fallback.outcome.reason.detail})` : '';
-      return failed(failureReason(result, summariseRejections(await candidates()) + offlineWhy));
+      return failed(failureReason(result, summariseRejections(found) + offlineWhy));
     }
     warnings.push(`${failureWords(result)}; using the cached license from ${best.path} and trying again in the background`);
     mode = 'offline';

@@ -36,3 +36,15 @@ export function connectProxy(options: { resolve?: (host: string) => string; requ
   });
   return { server, tunnels };
 }
+
+/** A TCP port nobody listens on at this moment, on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createTcpServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}

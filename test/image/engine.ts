@@ -3,10 +3,10 @@
 // network with no bridge (IMAGE_NETWORK=host) or in a network namespace with its bridge (IMAGE_NETWORK=bridge).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { podmanEnv } from '../../scripts/image/podman.ts';
+import { freePort } from '../helpers/net.ts';
 
 export type EngineKind = 'podman' | 'docker-host' | 'docker-bridge';
 
@@ -23,29 +23,49 @@ export interface Engine {
   publishes: boolean;
   /** A read-only root with no writable /tmp either (podman mounts one unless told not to). */
   readOnly: string[];
+  /** What `localstack` and compose need to reach this engine: podman named outright, Docker by its socket. */
+  clientEnv: Record<string, string>;
+  /** Debian's compose for this engine (podman-compose 1.0, docker-compose 1.29) and the label it puts on a project. */
+  compose: { command: string; projectLabel: string };
 }
 
 function engineFromEnv(env: NodeJS.ProcessEnv): Engine {
   if (env.IMAGE_ENGINE === 'docker') {
     if (!env.DOCKER_HOST) throw new Error('IMAGE_ENGINE=docker needs DOCKER_HOST: run the image suite with npm run test:image');
-    const common = { cli: 'docker' as const, env: { ...env }, readOnly: ['--read-only'] };
+    const common = {
+      cli: 'docker' as const, env: { ...env }, readOnly: ['--read-only'], clientEnv: { DOCKER_HOST: env.DOCKER_HOST },
+      compose: { command: 'docker-compose', projectLabel: 'com.docker.compose.project' },
+    };
     // The default bridge's gateway in the namespace: where a container reaches the namespace's own addresses.
     if (env.IMAGE_NETWORK === 'bridge') return { ...common, kind: 'docker-bridge', hostFromContainer: '172.17.0.1', serverHost: '0.0.0.0', publishes: true };
     return { ...common, kind: 'docker-host', hostFromContainer: '127.0.0.1', serverHost: '127.0.0.1', publishes: false };
   }
   // slirp4netns with allow_host_loopback (containers/containers.conf): 10.0.2.2 is the host's 127.0.0.1.
-  return { kind: 'podman', cli: 'podman', env: podmanEnv(env), hostFromContainer: '10.0.2.2', serverHost: '127.0.0.1', publishes: true, readOnly: ['--read-only', '--read-only-tmpfs=false'] };
+  const podman = podmanEnv(env);
+  return {
+    kind: 'podman', cli: 'podman', env: podman, hostFromContainer: '10.0.2.2', serverHost: '127.0.0.1', publishes: true,
+    readOnly: ['--read-only', '--read-only-tmpfs=false'], clientEnv: { DOCKER_CMD: 'podman', CONTAINERS_CONF: podman.CONTAINERS_CONF! },
+    compose: { command: 'podman-compose', projectLabel: 'io.podman.compose.project' },
+  };
 }
 
 export const ENGINE = engineFromEnv(process.env);
 /** The image under test: the one `npm run test:image` builds, or IMAGE_NAME (as for `localstack start`). */
 export const IMAGE = process.env.IMAGE_NAME || 'localstack/localstack-pro';
 export const HOST_FROM_CONTAINER = ENGINE.hostFromContainer;
+/** The product's ready line: 0.0.0.0:4566 where ports are published, GATEWAY_LISTEN's own port on the host's network. */
+export const PRODUCT_READY = /pro-emulator: Ready\. Listening on [\d.]+:\d+/;
 export const IMAGE_UID = 10001;
 
-/** Skips a suite on engines it does not apply to; on CI, where scripts/image/test-image.ts chooses, never silently. */
+/**
+ * Skips a suite on engines it does not apply to, by hand; on CI (CI=true) never: scripts/image/test-image.ts runs each
+ * file only under its engines, so a file run under another one there is a mistake that fails.
+ */
 export function onlyOn(...kinds: EngineKind[]): string | false {
-  return kinds.includes(ENGINE.kind) ? false : `runs under ${kinds.join(' or ')}; this run is ${ENGINE.kind} (npm run test:image runs every engine)`;
+  if (kinds.includes(ENGINE.kind)) return false;
+  const why = `runs under ${kinds.join(' or ')}; this run is ${ENGINE.kind} (npm run test:image runs every engine)`;
+  if (process.env.CI === 'true') throw new Error(why);
+  return why;
 }
 
 export interface Result {
@@ -78,15 +98,6 @@ process.on('exit', () => {
 });
 
 export const uniqueName = (prefix = 'pa-test') => `${prefix}-${randomBytes(4).toString('hex')}`;
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export async function volume(): Promise<string> {
   const name = uniqueName('pa-vol');

@@ -48,10 +48,6 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>, 
 }
 
 const skip = onlyOn('podman', 'docker-bridge');
-/** What the CLI and compose need to reach the engine: podman named outright, Docker by its socket. */
-const engineEnv = (): Record<string, string> => (ENGINE.cli === 'podman'
-  ? { DOCKER_CMD: 'podman', CONTAINERS_CONF: ENGINE.env.CONTAINERS_CONF! }
-  : { DOCKER_HOST: ENGINE.env.DOCKER_HOST! });
 
 describe(`localstack start -d with ${ENGINE.cli === 'podman' ? 'DOCKER_CMD=podman' : 'the default DOCKER_CMD (docker)'}`, { skip }, () => {
   const f = fixture();
@@ -64,7 +60,7 @@ describe(`localstack start -d with ${ENGINE.cli === 'podman' ? 'DOCKER_CMD=podma
     server = await startServer({ seed: f.seed, args: ['--host', ENGINE.serverHost] });
     const home = tempDir('pa-home-');
     env = {
-      ...engineEnv(), PATH: process.env.PATH!, HOME: home, LOCALSTACK_CONFIG_DIR: join(home, 'config'), LOCALSTACK_VOLUME_DIR: join(home, 'volume'),
+      ...ENGINE.clientEnv, PATH: process.env.PATH!, HOME: home, LOCALSTACK_CONFIG_DIR: join(home, 'config'), LOCALSTACK_VOLUME_DIR: join(home, 'volume'),
       IMAGE_NAME: IMAGE, LOCALSTACK_HOST: `127.0.0.1:${CLI_DEFAULTS.gatewayPort}`, LOCALSTACK_AUTH_TOKEN: f.admin,
       API_ENDPOINT: `http://${HOST_FROM_CONTAINER}:${server.port}/v1`,
       // Host paths: the CLI mounts both files and points the variables at the mounted copies.
@@ -113,15 +109,13 @@ describe(`localstack start -d with ${ENGINE.cli === 'podman' ? 'DOCKER_CMD=podma
   });
 });
 
-/** Debian's compose for each engine: podman-compose 1.0, docker-compose 1.29. */
-const COMPOSE = ENGINE.cli === 'podman' ? 'podman-compose' : 'docker-compose';
-const PROJECT_LABEL = ENGINE.cli === 'podman' ? 'io.podman.compose.project' : 'com.docker.compose.project';
+const COMPOSE = ENGINE.compose.command;
 
 describe(`compose.yaml under ${COMPOSE}`, { skip }, () => {
   const project = `pa-compose-${process.pid}`;
   let dir: string;
   const compose = (args: string[], extra: Record<string, string> = {}) =>
-    execa(COMPOSE, ['-p', project, '-f', join(dir, 'compose.yaml'), ...args], { cwd: dir, env: { ...engineEnv(), PATH: process.env.PATH, ...extra }, extendEnv: false, reject: false, timeout: 180_000, stdin: 'ignore' });
+    execa(COMPOSE, ['-p', project, '-f', join(dir, 'compose.yaml'), ...args], { cwd: dir, env: { ...ENGINE.clientEnv, PATH: process.env.PATH, ...extra }, extendEnv: false, reject: false, timeout: 180_000, stdin: 'ignore' });
 
   before(async () => {
     await assertPortFree();
@@ -134,7 +128,7 @@ describe(`compose.yaml under ${COMPOSE}`, { skip }, () => {
   });
   after(async () => {
     // podman-compose 1.0's down -v leaves the anonymous volume of the image's VOLUME behind: remove the containers with theirs first.
-    const ids = (await engine(['ps', '-a', '-q', '--filter', `label=${PROJECT_LABEL}=${project}`])).stdout.split('\n').filter(Boolean);
+    const ids = (await engine(['ps', '-a', '-q', '--filter', `label=${ENGINE.compose.projectLabel}=${project}`])).stdout.split('\n').filter(Boolean);
     if (ids.length > 0) await engine([...REMOVE, ...ids]);
     await compose(['down', '-v', '-t', '2']);
     await engine(['network', 'rm', `${project}_default`]);

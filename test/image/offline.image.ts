@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fixture, getHealth, startServer, type RunningServer } from '../helpers/server.ts';
-import { Container, ENGINE, HOST_FROM_CONTAINER, removeVolume, trustServerKeys, volume } from './engine.ts';
+import { Container, ENGINE, HOST_FROM_CONTAINER, PRODUCT_READY, removeVolume, trustServerKeys, volume } from './engine.ts';
 
-const READY = /pro-emulator: Ready\. Listening on [\d.]+:\d+/;
+const READY = PRODUCT_READY;
 // The product prints its view of the activation: the mode comes from the entrypoint's LICENSE_MODE.
 const f = fixture();
 let server: RunningServer;

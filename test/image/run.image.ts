@@ -4,11 +4,10 @@ import { chmodSync, chownSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { getHealth, fixture, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
-import { Container, ENGINE, engine, HOST_FROM_CONTAINER, IMAGE, IMAGE_UID, RUN_DEFAULTS, trustServerKeys } from './engine.ts';
+import { Container, ENGINE, engine, HOST_FROM_CONTAINER, IMAGE, IMAGE_UID, PRODUCT_READY, RUN_DEFAULTS, trustServerKeys } from './engine.ts';
 
 const SUCCESS = /Successfully activated license lic-[\w-]+:subscription 🔑✅/;
-// 0.0.0.0:4566 where ports are published; GATEWAY_LISTEN's own port on the host's network (Docker without a bridge).
-const READY = /pro-emulator: Ready\. Listening on [\d.]+:\d+/;
+const READY = PRODUCT_READY;
 
 describe('the image with a token and a reachable license server', () => {
   const f = fixture();

@@ -177,6 +177,8 @@ export class SqliteStore extends SqliteReads implements Store {
   private readonly owners = new OwnerCache();
   /** The account version last seen: after this server's own writes at once, another program's within a poll. */
   private accountVersion: number;
+  /** The account version as committed now, on the write connection: read after every write transaction. */
+  private readonly committedVersion: StatementSync;
   private readonly versionPoll: NodeJS.Timeout;
 
   /** Opens (creating if needed) the database under dataDir; throws a StoreError naming the cause. */
@@ -217,7 +219,8 @@ export class SqliteStore extends SqliteReads implements Store {
     this.tx = new SqliteTx(writer);
     this.file = fileIdentity(path);
     this.activationWriter = new ActivationWriter(path, STORE_BUSY_BUDGET_MS, this.file);
-    this.accountVersion = SqliteStore.versionOf(writer);
+    this.committedVersion = writer.prepare(ACCOUNT_VERSION_SQL);
+    this.accountVersion = (this.committedVersion.get() as { version: number }).version;
     const poll = reader.prepare(ACCOUNT_VERSION_SQL);
     this.versionPoll = setInterval(() => {
       try {
@@ -288,15 +291,10 @@ export class SqliteStore extends SqliteReads implements Store {
    */
   private sawOwnWrite(): void {
     try {
-      this.accountVersion = SqliteStore.versionOf(this.writer);
+      this.accountVersion = (this.committedVersion.get() as { version: number }).version;
     } catch {
       this.accountVersion = -1;
     }
-  }
-
-  /** The account version as committed now (a statement of its own, on the connection given). */
-  private static versionOf(conn: DatabaseSync): number {
-    return (conn.prepare(ACCOUNT_VERSION_SQL).get() as { version: number }).version;
   }
 
   async hasData(): Promise<boolean> {
