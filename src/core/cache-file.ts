@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { LICENSE_FILE_FORMAT, LICENSE_FILE_NAME } from './constants.ts';
 import { withoutUserinfo } from './redact.ts';
+import { isoTime } from './iso-time.ts';
 
 /** `<LICENSE_CACHE_DIR>/license.json` (section 5). */
 export interface CacheFile {
@@ -11,7 +12,7 @@ export interface CacheFile {
 }
 
 export function serialise(jws: string, endpoint: string, now: Date): string {
-  const file: CacheFile = { format: LICENSE_FILE_FORMAT, license: jws, activatedAt: now.toISOString(), endpoint: withoutUserinfo(endpoint) };
+  const file: CacheFile = { format: LICENSE_FILE_FORMAT, license: jws, activatedAt: isoTime(now), endpoint: withoutUserinfo(endpoint) };
   return `${JSON.stringify(file, null, 2)}\n`;
 }
 

@@ -1,5 +1,6 @@
 import { outsideText } from './redact.ts';
 import type { LicenseInfo } from './license.ts';
+import { isoTime } from './iso-time.ts';
 
 /** Days of notice before a license ends: a trial is short, so its notice is too. */
 export const EXPIRY_NOTICE_DAYS = { subscription: 14, trial: 3 } as const;
@@ -16,5 +17,5 @@ export function expiryNotice(lic: Pick<LicenseInfo, 'id' | 'type' | 'expiresAt'>
   const whole = Math.floor(left / DAY_MS);
   const when = whole === 0 ? 'in less than a day' : `in ${whole} day${whole === 1 ? '' : 's'}`;
   const what = lic.type === 'trial' ? 'Your trial' : `Your license ${outsideText(lic.id, [], 80)}`;
-  return `${what} ends ${when} (${new Date(end).toISOString()}). Renew it in the LocalStack web app to keep Pro features.`;
+  return `${what} ends ${when} (${isoTime(end)}). Renew it in the LocalStack web app to keep Pro features.`;
 }

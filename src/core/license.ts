@@ -6,6 +6,7 @@ import { LicenseError } from './errors.ts';
 import { statSync } from 'node:fs';
 import { fileErrorCode, readBounded } from './files.ts';
 import { outsideText } from './redact.ts';
+import { isoTime } from './iso-time.ts';
 
 export interface LicenseInfo {
   id: string;
@@ -284,5 +285,5 @@ export function checkClaims(claims: LicenseClaims, credential: string | undefine
 
 export function isoSeconds(s: number): string {
   const d = new Date(s * 1000);
-  return Number.isNaN(d.getTime()) ? String(s) : d.toISOString();
+  return Number.isNaN(d.getTime()) ? String(s) : isoTime(d);
 }

@@ -9,6 +9,7 @@ import { makeFolders, removeStaleTemps, writeAtomic } from '../core/files.ts';
 import { readLicenseFile, type VerifiedLicense } from '../core/license.ts';
 import type { Reason } from '../core/reason.ts';
 import { FALLBACK_PREFIX, LOCK_FUTURE_SKEW_MS, LOCK_STALE_MS, LOCK_WAIT_MS, STALE_TEMP_MS } from './defaults.ts';
+import { isoTime } from '../core/iso-time.ts';
 
 export interface StoreContext {
   endpoint: string;
@@ -82,7 +83,7 @@ function takeOverFutureLock(lock: string, nowMs: number): string | undefined {
     const stats = lstatSync(lock);
     if (!stats.isDirectory() || stats.mtimeMs <= nowMs + LOCK_FUTURE_SKEW_MS) return undefined;
     rmSync(lock, { recursive: true, force: true });
-    return `the lock folder ${lock} was dated in the future (${stats.mtime.toISOString()}); it was taken over as stale. If this recurs, check the system clock, or remove ${lock}`;
+    return `the lock folder ${lock} was dated in the future (${isoTime(stats.mtime)}); it was taken over as stale. If this recurs, check the system clock, or remove ${lock}`;
   } catch {
     return undefined;
   }

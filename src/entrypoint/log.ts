@@ -1,4 +1,5 @@
 import { maskSecrets, printable } from '../core/redact.ts';
+import { isoTime } from '../core/iso-time.ts';
 
 const { writeSync } = process.getBuiltinModule('node:fs');
 
@@ -15,7 +16,7 @@ const RESET = '\u001b[0m';
 /** Renders one log record: plain text, or one JSON object per line (section 6). */
 export function renderLog(level: Level, message: string, fmt: LogFormat, now: Date, extra: Record<string, unknown> = {}): string {
   // Values from outside (paths, variables) reach messages: made printable here, before this program's own colours.
-  if (fmt.format === 'json') return printable(JSON.stringify({ time: now.toISOString(), level, message, ...extra }));
+  if (fmt.format === 'json') return printable(JSON.stringify({ time: isoTime(now), level, message, ...extra }));
   const text = printable(message);
   if (level === 'warn') return fmt.color ? `${YELLOW}Warning: ${text}${RESET}` : `Warning: ${text}`;
   return text;

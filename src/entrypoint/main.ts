@@ -15,6 +15,7 @@ import { renderLog, writeLog, type Level, type LogFormat } from './log.ts';
 import { reasonText } from './reasons.ts';
 import { offlineExpiryNotice, offlineSuccessLine, scheduleOfflineExpiryNotices } from './offline-license.ts';
 import { outsideText } from '../core/redact.ts';
+import { isoTime } from '../core/iso-time.ts';
 
 type Log = (level: Level, message: string, extra?: Record<string, unknown>) => void;
 
@@ -71,7 +72,7 @@ function report(outcome: Outcome, config: Config, log: Log, now: Date): void {
 
 function refreshLine(result: RefreshResult): [Level, string] {
   if (result.ok) {
-    const until = new Date(result.license.claims.exp * 1000).toISOString();
+    const until = isoTime(result.license.claims.exp * 1000);
     return ['info', `License refreshed: ${outsideText(result.license.claims.lic.id, [], 80)} valid offline until ${until} (${result.licenseFile})`];
   }
   if (!result.refused) return ['warn', `license refresh failed: ${result.reason.detail}; the cached license stays in use`];

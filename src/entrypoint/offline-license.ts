@@ -8,6 +8,7 @@ import type { Jwks } from '../core/license.ts';
 import { verifyOfflineLicenseFile, type VerifiedOfflineLicense } from '../core/offline-license.ts';
 import type { Reason } from '../core/reason.ts';
 import { outsideText } from '../core/redact.ts';
+import { isoTime } from '../core/iso-time.ts';
 
 export type OfflineLicenseFound =
   | { found: false }
@@ -67,7 +68,7 @@ export async function findOfflineLicense(env: Env, keys: Jwks | string, now: Dat
 export function offlineSuccessLine(license: VerifiedOfflineLicense, path: string): string {
   const c = license.claims;
   return `Successfully activated offline license ${outsideText(c.jti, [], 80)} for ${outsideText(c.installation, [], 80)} `
-    + `(workspace ${outsideText(c.ws.name, [], 80)}, ${c.seats} seat${c.seats === 1 ? '' : 's'}) from ${path}, valid until ${new Date(c.exp * 1000).toISOString()}; the license server is never contacted 🔑✅`;
+    + `(workspace ${outsideText(c.ws.name, [], 80)}, ${c.seats} seat${c.seats === 1 ? '' : 's'}) from ${path}, valid until ${isoTime(c.exp * 1000)}; the license server is never contacted 🔑✅`;
 }
 
 /** The 30- or 7-day notice when the offline license ends within that; undefined otherwise. */
@@ -78,7 +79,7 @@ export function offlineExpiryNotice(license: VerifiedOfflineLicense, now: Date):
   const whole = Math.floor(left / DAY_MS);
   const when = whole === 0 ? 'in less than a day' : `in ${whole} day${whole === 1 ? '' : 's'}`;
   return `The offline license ${outsideText(license.claims.jti, [], 80)} for ${outsideText(license.claims.installation, [], 80)} ends ${when} `
-    + `(${new Date(license.claims.exp * 1000).toISOString()}). ${ASK} before then: Pro features stop when it ends.`;
+    + `(${isoTime(license.claims.exp * 1000)}). ${ASK} before then: Pro features stop when it ends.`;
 }
 
 /** setTimeout takes at most ~24.8 days; longer waits are taken in steps. */

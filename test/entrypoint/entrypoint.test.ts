@@ -3,7 +3,7 @@ import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generateToken } from '../../src/core/credentials.ts';
-import { assertNoSecret as noSecretIn, baseEnv, cacheDir, childView, run, SHOW_ENV, type Run } from '../helpers/entrypoint.ts';
+import { assertNoSecret as noSecretIn, baseEnv, cacheDir, childView, ENTRYPOINT, run, SHOW_ENV, type Run } from '../helpers/entrypoint.ts';
 import { testKey, writeJwks, type TestKey } from '../helpers/keys.ts';
 import { api, fixture, startServer, tempDir, ADMIN_TOKEN, type RunningServer } from '../helpers/server.ts';
 
@@ -55,6 +55,18 @@ describe('online activation', () => {
     assert.equal(cached.format, 1);
     assert.equal(cached.endpoint, `${server.url}/v1`);
     assert.ok(!readFileSync(view.file, 'utf8').includes(f.admin));
+  });
+
+  test('the warm path never asks for the host\'s time zone (ICU\'s zone data would stay resident for the container\'s life)', async () => {
+    // strace follows the entrypoint and its command; TZ unset, as in the image, so a lookup would open /etc/localtime.
+    const trace = join(tempDir(), 'openat.trace');
+    const e = env({ LOCALSTACK_AUTH_TOKEN: f.admin, TZ: undefined, LOG_FORMAT: 'json' });
+    const r = await run(['-f', '-qq', '-e', 'trace=open,openat', '-o', trace, ENTRYPOINT, 'true'], e, { command: 'strace' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /"message":"Successfully activated license /);
+    const opened = readFileSync(trace, 'utf8');
+    assert.match(opened, /license\.json/, 'the trace covers the activation');
+    assert.doesNotMatch(opened, /\/etc\/localtime|zoneinfo/);
   });
 
   test('a CI token in CI, and a legacy key with its deprecation warning', async () => {
