@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { activateVia, ADMIN_TOKEN, api, fixture, startServer } from '../../../helpers/server.ts';
 import { holdWriteLock } from '../../../helpers/sqlite-lock.ts';
+import { waitFor } from '../../../helpers/entrypoint.ts';
 
 // The writer thread against real faults of a running server: its database file deleted or moved away, SIGTERM under load.
 
@@ -58,6 +59,8 @@ test('the database files deleted under a running server: 503 store.io, not a 200
     assert.equal(res.status, 503, res.text);
     assert.equal(res.json.error.code, 'store.io');
     assert.ok(Number(res.headers.get('retry-after')) > 0);
+    // The log line is written beside the answer, not before it: wait for it (bounded) instead of racing it.
+    await waitFor(() => /deleted or replaced/.test(s.output()), 5_000).catch(() => {});
     assert.match(s.output(), /deleted or replaced/, 'the operator log names the cause');
     await s.stop();
     assert.equal(s.process.exitCode, 0, s.output());
