@@ -12,8 +12,6 @@ import { bearer, type RouteContext } from './context.ts';
 import { identifyPipeline } from './oidc-activation.ts';
 import { ReplayGuard } from '../../oidc/replay-guard.ts';
 import { looksLikeJwt } from '../../oidc/verifier.ts';
-import { BackToBack } from '../../signing/back-to-back.ts';
-import type { LicenseClaims } from '../../../core/license.ts';
 
 /** A compact JWS is base64url segments and dots (signCompact): nothing in it needs JSON escaping, so the reply is spliced, not scanned. */
 const activatedSerializer = () => (reply: { license: string }) => `{"license":"${reply.license}"}`;
@@ -23,8 +21,6 @@ export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
   const { accounts, keys, limiter, clock } = ctx;
   const replay = new ReplayGuard(accounts.store);
   const memo = new CredentialMemo();
-  // The signatures of one turn of the event loop, back to back at its end: less CPU than each between other requests.
-  const signing = new BackToBack((claims: LicenseClaims) => keys.sign(claims));
   const callers = new WeakMap<FastifyRequest, { credential: Credential; binding?: string; principal: Principal; license: EffectiveLicense; pipeline?: string }>();
 
   app.addHook('onRequest', async (request) => {
@@ -63,7 +59,7 @@ export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
       policy: principal.kind === 'legacy' ? await accounts.legacyPolicy() : undefined,
       request: body, issuer: ctx.issuer(), now,
     });
-    const license = await signing.run(claims);
+    const license = await keys.sign(claims);
     // Durable before it is answered: the row is committed (group commit) or the client gets 503 and retries.
     await accounts.store.recordActivation({
       id: claims.jti, workspace_id: principal.workspace.id, subject: principal.id, at: now.toISOString(), ci: body.ci ? 1 : 0,
