@@ -14,6 +14,9 @@ export const PLAN_FEATURES: Record<string, readonly string[]> = {
   starter: ['xray', 'appsync', 'cognito-idp'],
 };
 
+/** Bearer values whose parsed form and digests the activation route keeps (http/credential-memo.ts). */
+export const CREDENTIAL_MEMO_ENTRIES = 10_000;
+
 /** How long a write waits for a lock held by another program before answering 503. */
 export const STORE_BUSY_BUDGET_MS = 1_000;
 /** First and largest pause between two tries of a locked write; the event loop runs meanwhile. */

@@ -37,6 +37,8 @@ export function timeOrderedUuid(now: Date): string {
  */
 export function decideActivation(input: {
   credential: Credential;
+  /** credentialBinding(credential.value) when the caller has it already (http/credential-memo.ts). */
+  binding?: string;
   principal: Principal;
   license: EffectiveLicense;
   /** Needed only for legacy keys (the caller reads it only for them). */
@@ -72,7 +74,7 @@ export function decideActivation(input: {
     iat,
     nbf: iat,
     exp: iat + OFFLINE_VALIDITY_S,
-    tok: credentialBinding(credential.value),
+    tok: input.binding ?? credentialBinding(credential.value),
     // A pipeline's ID token is a CI credential whatever the body says.
     ci: request.ci || principal.kind === 'trust',
     lic: { id: license.id, type: license.type, plan: license.plan, status: 'ACTIVE', expiresAt: license.expiresAt },

@@ -5,7 +5,7 @@ import { ApiError } from '../errors.ts';
 import { normalizeEmail } from './email.ts';
 import { isComparableInstant } from './instant.ts';
 import { offlineSeatsTaken } from '../storage/offline-licenses.ts';
-import type { CiTokenRow, LicenseRow, MemberRow, Role, Store, StoreReads, StoreTx, WorkspaceRow } from '../storage/store.ts';
+import type { CiTokenRow, CredentialOwner, LicenseRow, MemberRow, Role, Store, StoreReads, StoreTx, WorkspaceRow } from '../storage/store.ts';
 
 export interface LegacyPolicy {
   downtimes: { start: string; end: string }[];
@@ -245,6 +245,8 @@ function checkLicenseInput(input: LicenseInput): void {
 /** Account reads, and each write operation in its own transaction. */
 export class Accounts {
   readonly store: Store;
+  /** Per owner the store keeps (frozen, shared until an account changes): its license worked out once, not per activation. */
+  private readonly licenses = new WeakMap<CredentialOwner, EffectiveLicense>();
   constructor(store: Store) {
     this.store = store;
   }
@@ -267,7 +269,9 @@ export class Accounts {
     const principal: Principal = owner.kind === 'ci'
       ? { kind: 'ci', id: owner.ciToken.id, workspace: owner.workspace, ciToken: owner.ciToken }
       : { kind: credential.kind === 'legacy' ? 'legacy' : 'developer', id: owner.member.id, workspace: owner.workspace, member: owner.member };
-    return { principal, license: effectiveLicense(owner.workspace, owner.license) };
+    let license = this.licenses.get(owner);
+    if (!license) this.licenses.set(owner, (license = Object.freeze(effectiveLicense(owner.workspace, owner.license))));
+    return { principal, license };
   }
 
   async resolve(credential: Credential): Promise<Principal | undefined> {

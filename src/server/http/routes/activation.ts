@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { hashCredential, parseCredential, type Credential } from '../../../core/credentials.ts';
+import type { Credential } from '../../../core/credentials.ts';
 import { CredentialError } from '../../../core/errors.ts';
 import type { EffectiveLicense, Principal } from '../../accounts/model.ts';
 import { decideActivation } from '../../accounts/activation.ts';
 import { ApiError } from '../../errors.ts';
 import { leakedRefusal } from '../../secret-scanning/alerts.ts';
+import { CredentialMemo, type ParsedCredential } from '../credential-memo.ts';
 import { ActivateBody, Activated } from '../schemas.ts';
 import { bearer, type RouteContext } from './context.ts';
 import { identifyPipeline } from './oidc-activation.ts';
@@ -19,7 +20,8 @@ const activatedSerializer = () => (reply: { license: string }) => `{"license":"$
 export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
   const { accounts, keys, limiter, clock } = ctx;
   const replay = new ReplayGuard(accounts.store);
-  const callers = new WeakMap<FastifyRequest, { credential: Credential; principal: Principal; license: EffectiveLicense; pipeline?: string }>();
+  const memo = new CredentialMemo();
+  const callers = new WeakMap<FastifyRequest, { credential: Credential; binding?: string; principal: Principal; license: EffectiveLicense; pipeline?: string }>();
 
   app.addHook('onRequest', async (request) => {
     const value = bearer(request);
@@ -30,14 +32,14 @@ export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
       callers.set(request, pipeline);
       return;
     }
-    let credential: Credential;
+    let parsed: ParsedCredential;
     try {
-      credential = parseCredential(value);
+      parsed = memo.parse(value);
     } catch (cause) {
       if (cause instanceof CredentialError) throw new ApiError(400, 'licensing.credentials.format', cause.message, { cause });
       throw cause;
     }
-    const hash = hashCredential(value);
+    const { credential, hash, binding } = parsed;
     const wait = await limiter.hit(hash, clock().getTime());
     if (wait > 0) {
       throw new ApiError(429, 'licensing.rate_limited', `too many activations with this credential; retry in ${wait} s`, { headers: { 'retry-after': String(wait) } });
@@ -45,15 +47,15 @@ export const activationRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
     const caller = await accounts.identify(credential, hash);
     // Only on the refusal path: a credential revoked because it was found in public says so, and where.
     if (!caller) throw (await leakedRefusal(accounts.store, hash)) ?? new ApiError(401, 'licensing.credentials.invalid', 'the credentials are unknown, rotated or deleted');
-    callers.set(request, { credential, ...caller });
+    callers.set(request, { credential, binding, ...caller });
   });
 
   app.post('/v1/license/activate', { schema: { body: ActivateBody, response: { 200: Activated } }, serializerCompiler: activatedSerializer }, async (request) => {
-    const { credential, principal, license: effective, pipeline } = callers.get(request)!;
+    const { credential, binding, principal, license: effective, pipeline } = callers.get(request)!;
     const now = clock();
     const body = request.body;
     const claims = decideActivation({
-      credential, principal, license: effective,
+      credential, binding, principal, license: effective,
       policy: principal.kind === 'legacy' ? await accounts.legacyPolicy() : undefined,
       request: body, issuer: ctx.issuer(), now,
     });
