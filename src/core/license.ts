@@ -195,13 +195,14 @@ export async function verifiedPayload(jws: string, keys: Jwks | string): Promise
   }
   let key = imported.get(jwk);
   if (!key) {
+    let cause: unknown;
     try {
       key = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x } as NodeJwk, format: 'jwk' });
-    } catch (cause) {
-      throw new LicenseError('license.keys_unreadable', `the trusted key ${outsideText(header.kid, [], 80)} cannot be used as an Ed25519 public key`, { cause });
+    } catch (error) {
+      cause = error;
     }
-    if (key.asymmetricKeyType !== 'ed25519') {
-      throw new LicenseError('license.keys_unreadable', `the trusted key ${outsideText(header.kid, [], 80)} cannot be used as an Ed25519 public key`);
+    if (key?.asymmetricKeyType !== 'ed25519') {
+      throw new LicenseError('license.keys_unreadable', `the trusted key ${outsideText(header.kid, [], 80)} cannot be used as an Ed25519 public key`, { cause });
     }
     imported.set(jwk, key);
   }

@@ -18,7 +18,7 @@ export const DB_FILE = 'license.db';
 
 
 // The account version read in the same statement as the owner: what the owner cache keeps it under.
-const OWNER_SQL = ownerQueries('?', ', (SELECT version FROM account_version) AS a_version');
+const OWNER_SQL = ownerQueries('?', `, (${ACCOUNT_VERSION_SQL}) AS a_version`);
 
 // SQLite's primary result codes (the low byte of an extended code).
 const SQLITE = { BUSY: 5, LOCKED: 6, READONLY: 8, IOERR: 10, CORRUPT: 11, FULL: 13, CANTOPEN: 14, NOTADB: 26 } as const;
