@@ -1,9 +1,11 @@
 // Bundles each program into dist/: what ships (image and npm package) is built JavaScript that starts fast.
 import { build, type Plugin } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { join, resolve } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
+import { HASH_LENGTH, WRAPPER_HEAD, WRAPPER_TAIL } from './code-cache.ts';
 
 /** Each program: its source, and the exit code for "this Node is too old" (the entrypoint's is a configuration error). */
 const PROGRAMS = {
@@ -37,9 +39,21 @@ const signalExitV4: Plugin = {
     b.onResolve({ filter: /^signal-exit$/ }, (args) => (/[\\/]proper-lockfile[\\/]/.test(args.importer) ? { path: resolve('scripts/build-shims/signal-exit-v3.cjs') } : undefined));
   },
 };
-// The entrypoint runs at every container start: one file, so that no chunk is resolved, read and linked on the way.
+// The entrypoint runs at every container start: one file, so that no chunk is resolved, read and linked on the way;
+// CommonJS, so that its launcher can hand V8 a code cache made here (scripts/code-cache.ts; ES modules take none).
 const { 'docker-entrypoint': entrypoint, ...others } = PROGRAMS;
-await build({ ...common, entryPoints: { 'main/docker-entrypoint': entrypoint.src }, splitting: false, plugins: [signalExitV4] });
+const ENTRYPOINT_BUNDLE = 'dist/main/docker-entrypoint.cjs';
+await build({
+  ...common,
+  entryPoints: { 'main/docker-entrypoint': entrypoint.src },
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  splitting: false,
+  plugins: [signalExitV4],
+  // Its launcher gives it Node's require; import.meta (the package root is found from it) from its own path.
+  banner: { js: 'var __import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+  define: { 'import.meta.url': '__import_meta_url' },
+});
 await build({
   ...common,
   entryPoints: {
@@ -71,20 +85,8 @@ for (const file of readdirSync('dist', { recursive: true, encoding: 'utf8' }).fi
   if (rewritten !== code) writeFileSync(path, rewritten);
 }
 
-// A launcher per program: plain JavaScript any Node can parse, so an old Node gets one line instead of a link error.
-for (const [name, { tooOld }] of Object.entries(PROGRAMS)) {
-  const path = `dist/${name}.js`;
-  writeFileSync(path, `#!/usr/bin/env node
-// SIGUSR1 without a listener opens Node's debugger (port 9229) for the process's life: this listener, first of
-// all, prevents that. While it is the only one (the program has not set its own yet) the signal ends the program, 128 + 10.
-process.on('SIGUSR1', () => { if (process.listenerCount('SIGUSR1') === 1) process.exit(138); });
-// ${name}: checks the Node version before loading the bundle, which needs Node ${NODE_MAJOR}.
-const major = Number(process.versions.node.split('.')[0]);
-if (major < ${NODE_MAJOR}) {
-  process.stderr.write('${name}: Node.js ${NODE_MAJOR} or newer is needed; this is Node.js ' + process.version + '. In a clone, run it as npx ${name} after npm ci (which installs Node ${NODE_MAJOR}); elsewhere install Node.js ${NODE_MAJOR}.\\n');
-  process.exit(${tooOld});
-}
-// V8's code cache on disk spares re-compiling the bundle at every start (NODE_COMPILE_CACHE: Node enabled it already).
+// How a launcher loads its bundle: the programs other than the entrypoint as ES modules, with Node's compile cache.
+const COMPILE_CACHE_LOAD = (name: string) => `// V8's code cache on disk spares re-compiling the bundle at every start (NODE_COMPILE_CACHE: Node enabled it already).
 // Only in a folder made here one level at a time: Node's own recursive mkdir never returns under /proc (TMPDIR=/proc/x).
 // getBuiltinModule, not import(): the ES module facade of node:fs alone loads its streams and promises (~7 ms).
 const { enableCompileCache } = process.getBuiltinModule('node:module');
@@ -102,6 +104,49 @@ if (enableCompileCache && !process.env.NODE_COMPILE_CACHE) {
   }
 }
 await import('./main/${name}.js');
-`);
+`;
+// The entrypoint's CommonJS bundle, compiled with the code cache made beside it at build time (scripts/code-cache.ts),
+// but only if that cache was made from this very source; otherwise (or if V8 rejects it) compiled as it runs.
+const ENTRYPOINT_LOAD = `const { readFileSync } = process.getBuiltinModule('node:fs');
+const { hash } = process.getBuiltinModule('node:crypto');
+const { Script } = process.getBuiltinModule('node:vm');
+const dir = import.meta.dirname + '/main';
+const bundle = dir + '/docker-entrypoint.cjs';
+const source = readFileSync(bundle, 'utf8');
+let cachedData;
+try {
+  const cache = readFileSync(dir + '/docker-entrypoint.cache');
+  if (cache.toString('latin1', 0, ${HASH_LENGTH}) === hash('sha256', source, 'hex')) cachedData = cache.subarray(${HASH_LENGTH});
+} catch {
+  // No cache: the bundle is compiled as it runs.
+}
+// Node's modules straight from Node (all the bundle asks for), not through a CommonJS loader set up for it.
+const require = (id) => process.getBuiltinModule(id) ?? process.getBuiltinModule('node:module').createRequire(bundle)(id);
+const module = { exports: {} };
+const script = new Script(${JSON.stringify(WRAPPER_HEAD)} + source + ${JSON.stringify(WRAPPER_TAIL)}, { filename: bundle, cachedData });
+script.runInThisContext()(module.exports, require, module, bundle, dir);
+`;
+// A launcher per program: plain JavaScript any Node can parse, so an old Node gets one line instead of a link error.
+for (const [name, { tooOld }] of Object.entries(PROGRAMS)) {
+  const path = `dist/${name}.js`;
+  writeFileSync(path, `#!/usr/bin/env node
+// SIGUSR1 without a listener opens Node's debugger (port 9229) for the process's life: this listener, first of
+// all, prevents that. While it is the only one (the program has not set its own yet) the signal ends the program, 128 + 10.
+process.on('SIGUSR1', () => { if (process.listenerCount('SIGUSR1') === 1) process.exit(138); });
+// ${name}: checks the Node version before loading the bundle, which needs Node ${NODE_MAJOR}.
+const major = Number(process.versions.node.split('.')[0]);
+if (major < ${NODE_MAJOR}) {
+  process.stderr.write('${name}: Node.js ${NODE_MAJOR} or newer is needed; this is Node.js ' + process.version + '. In a clone, run it as npx ${name} after npm ci (which installs Node ${NODE_MAJOR}); elsewhere install Node.js ${NODE_MAJOR}.\\n');
+  process.exit(${tooOld});
+}
+${name === 'docker-entrypoint' ? ENTRYPOINT_LOAD : COMPILE_CACHE_LOAD(name)}`);
   chmodSync(path, 0o755);
 }
+
+// The entrypoint's bundle runs inside a function (its launcher's): no hashbang line there; and no import(), which a
+// script compiled by node:vm cannot do. Then its code cache, made by a Node like the one running this build.
+const bundled = readFileSync(ENTRYPOINT_BUNDLE, 'utf8').replace(/^#!.*\n/, '');
+if (/\bimport\(/.test(bundled)) throw new Error(`${ENTRYPOINT_BUNDLE} calls import(), which its launcher cannot serve: bundle the module instead`);
+writeFileSync(ENTRYPOINT_BUNDLE, bundled);
+const made = spawnSync(process.execPath, ['scripts/code-cache.ts', ENTRYPOINT_BUNDLE], { stdio: 'inherit' });
+if (made.status !== 0) throw new Error(`scripts/code-cache.ts exited ${made.status ?? made.signal}`);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, chownSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { HASH_LENGTH } from '../../scripts/code-cache.ts';
 import { getHealth, fixture, startServer, tempDir, type RunningServer } from '../helpers/server.ts';
 import { Container, ENGINE, engine, HOST_FROM_CONTAINER, IMAGE, IMAGE_UID, PRODUCT_READY, RUN_DEFAULTS, trustServerKeys } from './engine.ts';
 
@@ -46,6 +47,11 @@ describe('the image with a token and a reachable license server', () => {
       assert.ok(procs.some((p) => /pro-emulator/.test(p.args) && p.pid !== 1), 'the product runs under the entrypoint');
       assert.deepEqual([...new Set(procs.map((p) => p.user))], ['localstack'], 'no process runs as root');
       assert.equal((await c.exec(['id', '-u'])).stdout.trim(), String(IMAGE_UID));
+      // The entrypoint's code cache was made by the image's own Node: V8 reads it (it names each cache by its size).
+      const cacheBytes = Number((await c.exec(['stat', '-c', '%s', '/opt/pro-activation/dist/main/docker-entrypoint.cache'])).stdout) - HASH_LENGTH;
+      const usage = await c.exec(['node', '--profile-deserialization', '/opt/pro-activation/dist/docker-entrypoint.js']);
+      assert.equal(usage.code, 64, usage.stderr);
+      assert.match(usage.stdout, new RegExp(`\\[Deserializing from ${cacheBytes} bytes took`), `the code cache is read:\n${usage.stdout}`);
 
       assert.equal(await c.health(), 'healthy');
 
