@@ -107,24 +107,28 @@ await import('./main/${name}.js');
 `;
 // The entrypoint's CommonJS bundle, compiled with the code cache made beside it at build time (scripts/code-cache.ts),
 // but only if that cache was made from this very source; otherwise (or if V8 rejects it) compiled as it runs.
-const ENTRYPOINT_LOAD = `const { readFileSync } = process.getBuiltinModule('node:fs');
-const { hash } = process.getBuiltinModule('node:crypto');
-const { Script } = process.getBuiltinModule('node:vm');
-const dir = import.meta.dirname + '/main';
-const bundle = dir + '/docker-entrypoint.cjs';
-const source = readFileSync(bundle, 'utf8');
-let cachedData;
-try {
-  const cache = readFileSync(dir + '/docker-entrypoint.cache');
-  if (cache.toString('latin1', 0, ${HASH_LENGTH}) === hash('sha256', source, 'hex')) cachedData = cache.subarray(${HASH_LENGTH});
-} catch {
-  // No cache: the bundle is compiled as it runs.
+const ENTRYPOINT_LOAD = `// In a function: the cache's bytes are garbage once compiled, not held by the module's scope for the container's life.
+function run() {
+  const { readFileSync } = process.getBuiltinModule('node:fs');
+  const { hash } = process.getBuiltinModule('node:crypto');
+  const { Script } = process.getBuiltinModule('node:vm');
+  const dir = import.meta.dirname + '/main';
+  const bundle = dir + '/docker-entrypoint.cjs';
+  const source = readFileSync(bundle, 'utf8');
+  let cachedData;
+  try {
+    const cache = readFileSync(dir + '/docker-entrypoint.cache');
+    if (cache.toString('latin1', 0, ${HASH_LENGTH}) === hash('sha256', source, 'hex')) cachedData = cache.subarray(${HASH_LENGTH});
+  } catch {
+    // No cache: the bundle is compiled as it runs.
+  }
+  // Node's modules straight from Node (all the bundle asks for), not through a CommonJS loader set up for it.
+  const require = (id) => process.getBuiltinModule(id) ?? process.getBuiltinModule('node:module').createRequire(bundle)(id);
+  const module = { exports: {} };
+  const script = new Script(${JSON.stringify(WRAPPER_HEAD)} + source + ${JSON.stringify(WRAPPER_TAIL)}, { filename: bundle, cachedData });
+  script.runInThisContext()(module.exports, require, module, bundle, dir);
 }
-// Node's modules straight from Node (all the bundle asks for), not through a CommonJS loader set up for it.
-const require = (id) => process.getBuiltinModule(id) ?? process.getBuiltinModule('node:module').createRequire(bundle)(id);
-const module = { exports: {} };
-const script = new Script(${JSON.stringify(WRAPPER_HEAD)} + source + ${JSON.stringify(WRAPPER_TAIL)}, { filename: bundle, cachedData });
-script.runInThisContext()(module.exports, require, module, bundle, dir);
+run();
 `;
 // A launcher per program: plain JavaScript any Node can parse, so an old Node gets one line instead of a link error.
 for (const [name, { tooOld }] of Object.entries(PROGRAMS)) {
