@@ -5,7 +5,7 @@ import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { isBuiltin } from 'node:module';
 import { join, resolve } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
-import { HASH_LENGTH, WRAPPER_HEAD, WRAPPER_TAIL } from './code-cache.ts';
+import { HASH_LENGTH } from './code-cache.ts';
 
 /** Each program: its source, and the exit code for "this Node is too old" (the entrypoint's is a configuration error). */
 const PROGRAMS = {
@@ -114,18 +114,18 @@ function run() {
   const { Script } = process.getBuiltinModule('node:vm');
   const dir = import.meta.dirname + '/main';
   const bundle = dir + '/docker-entrypoint.cjs';
-  const source = readFileSync(bundle, 'utf8');
+  const bytes = readFileSync(bundle);
   let cachedData;
   try {
     const cache = readFileSync(dir + '/docker-entrypoint.cache');
-    if (cache.toString('latin1', 0, ${HASH_LENGTH}) === hash('sha256', source, 'hex')) cachedData = cache.subarray(${HASH_LENGTH});
+    if (cache.toString('latin1', 0, ${HASH_LENGTH}) === hash('sha256', bytes, 'hex')) cachedData = cache.subarray(${HASH_LENGTH});
   } catch {
     // No cache: the bundle is compiled as it runs.
   }
   // Node's modules straight from Node (all the bundle asks for), not through a CommonJS loader set up for it.
   const require = (id) => process.getBuiltinModule(id) ?? process.getBuiltinModule('node:module').createRequire(bundle)(id);
   const module = { exports: {} };
-  const script = new Script(${JSON.stringify(WRAPPER_HEAD)} + source + ${JSON.stringify(WRAPPER_TAIL)}, { filename: bundle, cachedData });
+  const script = new Script(bytes.toString('utf8'), { filename: bundle, cachedData });
   script.runInThisContext()(module.exports, require, module, bundle, dir);
 }
 run();
@@ -147,10 +147,19 @@ ${name === 'docker-entrypoint' ? ENTRYPOINT_LOAD : COMPILE_CACHE_LOAD(name)}`);
   chmodSync(path, 0o755);
 }
 
-// The entrypoint's bundle runs inside a function (its launcher's): no hashbang line there; and no import(), which a
-// script compiled by node:vm cannot do. Then its code cache, made by a Node like the one running this build.
-const bundled = readFileSync(ENTRYPOINT_BUNDLE, 'utf8').replace(/^#!.*\n/, '');
-if (/\bimport\(/.test(bundled)) throw new Error(`${ENTRYPOINT_BUNDLE} calls import(), which its launcher cannot serve: bundle the module instead`);
+// The entrypoint's bundle is stored wrapped as Node wraps a CommonJS module (its launcher calls the function), in
+// strict mode as the ES module it was (esbuild adds no directive): V8 compiles the file as read, no copy made to wrap
+// it. The wrapper shares the first line with the banner, so the source map's lines hold. No import(), which a script
+// compiled by node:vm cannot do. ASCII only (esbuild escapes strings; comments are kept as written): one character
+// beyond Latin-1 anywhere makes V8 hold the whole source at two bytes a character for the container's life.
+const body = readFileSync(ENTRYPOINT_BUNDLE, 'utf8').replace(/^#!.*\n/, '');
+if (/\bimport\(/.test(body)) throw new Error(`${ENTRYPOINT_BUNDLE} calls import(), which its launcher cannot serve: bundle the module instead`);
+const nonAscii = /[^\x00-\x7f]/.exec(body);
+if (nonAscii) {
+  const line = body.slice(body.lastIndexOf('\n', nonAscii.index) + 1, body.indexOf('\n', nonAscii.index)).trim();
+  throw new Error(`the entrypoint's bundle has a character beyond ASCII, ${JSON.stringify(nonAscii[0])}, in \`${line.slice(0, 100)}\`: write it as ASCII in the source`);
+}
+const bundled = `(function (exports, require, module, __filename, __dirname) {"use strict";${body}\n})`;
 writeFileSync(ENTRYPOINT_BUNDLE, bundled);
 const made = spawnSync(process.execPath, ['scripts/code-cache.ts', ENTRYPOINT_BUNDLE], { stdio: 'inherit' });
 if (made.status !== 0) throw new Error(`scripts/code-cache.ts exited ${made.status ?? made.signal}`);

@@ -7,22 +7,20 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 
-/** The bundle runs as CommonJS in strict mode, as the ES module it was (esbuild does not add the directive). */
-export const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) {"use strict";';
-export const WRAPPER_TAIL = '\n})';
-/** The cache file starts with the SHA-256 (hex) of the source it was made from: V8 itself only compares lengths. */
+/** The cache file starts with the SHA-256 (hex) of the bundle it was made from: V8 itself only compares lengths. */
 export const HASH_LENGTH = 64;
 
 export const cacheFileOf = (bundle: string) => bundle.replace(/\.cjs$/, '.cache');
 
+/** Writes the cache of `bundle` (a function expression, as the build wraps it) beside it; returns its size. */
 export function writeCodeCache(bundle: string): number {
-  const source = readFileSync(bundle, 'utf8');
+  const bytes = readFileSync(bundle);
   // Compiled eagerly, then the flag restored before the cache is made: the cache carries a hash of V8's flags, and
   // the entrypoint runs with the defaults.
   setFlagsFromString('--no-lazy');
-  const script = new Script(WRAPPER_HEAD + source + WRAPPER_TAIL, { filename: bundle });
+  const script = new Script(bytes.toString('utf8'), { filename: bundle });
   setFlagsFromString('--lazy');
-  const data = Buffer.concat([Buffer.from(hash('sha256', source, 'hex'), 'latin1'), script.createCachedData()]);
+  const data = Buffer.concat([Buffer.from(hash('sha256', bytes, 'hex'), 'latin1'), script.createCachedData()]);
   const file = cacheFileOf(bundle);
   writeFileSync(`${file}.tmp`, data);
   renameSync(`${file}.tmp`, file);

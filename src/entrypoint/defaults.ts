@@ -16,7 +16,7 @@ export const RETRY = {
   factor: 2,
   /** A silent server may hold one attempt for at most this share of what is left, so another still fits. */
   attemptShare: 0.5,
-  /** …but never less than this per attempt. */
+  /** ...but never less than this per attempt. */
   minAttemptMs: 1_000,
 } as const;
 
