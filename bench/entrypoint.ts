@@ -16,46 +16,49 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-function timeRuns(command: string, args: string[], env: Record<string, string>, expect = 0): number {
-  const times: number[] = [];
-  for (let i = 0; i < RUNS + 2; i++) {
-    const t0 = performance.now();
-    const r = spawnSync(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    const ms = performance.now() - t0;
-    if (r.status !== expect) throw new Error(`${command} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-    if (i >= 2) times.push(ms); // two warm-up runs fill the page cache
-  }
-  return median(times);
-}
+interface Case { command: string; args: string[]; env: Record<string, string>; expect?: number }
 
-/** Runs the cases in turn, round after round, so that a load change on the machine hits them all alike. */
-function timeInterleaved(cases: { command: string; args: string[]; env: Record<string, string>; expect?: number }[]): number[] {
+/**
+ * Runs the cases in turn, round after round, so that a load change on the machine hits them all alike; the median of
+ * what `measure` makes of each run (two warm-up rounds, which fill the page cache, left out).
+ */
+function interleaved(cases: Case[], measure: (c: Case) => number): number[] {
   const times: number[][] = cases.map(() => []);
   for (let i = 0; i < RUNS + 2; i++) {
     cases.forEach((c, k) => {
-      const t0 = performance.now();
-      const r = spawnSync(c.command, c.args, { env: c.env, stdio: ['ignore', 'ignore', 'pipe'] });
-      const ms = performance.now() - t0;
-      if (r.status !== (c.expect ?? 0)) throw new Error(`${c.command} ${c.args.join(' ')} exited ${r.status}: ${r.stderr}`);
-      if (i >= 2) times[k]!.push(ms); // two warm-up rounds fill the page cache
+      const ms = measure(c);
+      if (i >= 2) times[k]!.push(ms);
     });
   }
   return times.map(median);
+}
+
+function run(c: Case, stdout: 'ignore' | 'pipe') {
+  const r = spawnSync(c.command, c.args, { env: c.env, stdio: ['ignore', stdout, 'pipe'], encoding: 'utf8' });
+  if (r.status !== (c.expect ?? 0)) throw new Error(`${c.command} ${c.args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r;
+}
+
+/** Wall time of each case, start to exit. */
+function timeInterleaved(cases: Case[]): number[] {
+  return interleaved(cases, (c) => {
+    const t0 = performance.now();
+    run(c, 'ignore');
+    return performance.now() - t0;
+  });
+}
+
+function timeRuns(command: string, args: string[], env: Record<string, string>, expect = 0): number {
+  return timeInterleaved([{ command, args, env, expect }])[0]!;
 }
 
 /** Time from spawning each case to its command's first instruction (`date` prints when it runs): the product's wait. */
-function untilCommandStarts(cases: { command: string; args: string[]; env: Record<string, string> }[]): number[] {
-  const times: number[][] = cases.map(() => []);
-  for (let i = 0; i < RUNS + 2; i++) {
-    cases.forEach((c, k) => {
-      const t0 = performance.timeOrigin + performance.now();
-      const r = spawnSync(c.command, [...c.args, 'date', '+%s%N'], { env: c.env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`${c.command} ${c.args.join(' ')} date exited ${r.status}: ${r.stderr}`);
-      const startedMs = Number(BigInt(r.stdout.trim()) / 1000n) / 1000;
-      if (i >= 2) times[k]!.push(startedMs - t0);
-    });
-  }
-  return times.map(median);
+function untilCommandStarts(cases: Case[]): number[] {
+  return interleaved(cases, (c) => {
+    const t0 = performance.timeOrigin + performance.now();
+    const r = run({ ...c, args: [...c.args, 'date', '+%s%N'] }, 'pipe');
+    return Number(BigInt(r.stdout.trim()) / 1000n) / 1000 - t0;
+  });
 }
 
 /** Resident memory, and its anonymous part (heap and stacks: what no other process shares, unlike the binary's pages). */

@@ -10,10 +10,10 @@ import { Script } from 'node:vm';
 /** The cache file starts with the SHA-256 (hex) of the bundle it was made from: V8 itself only compares lengths. */
 export const HASH_LENGTH = 64;
 
-export const cacheFileOf = (bundle: string) => bundle.replace(/\.cjs$/, '.cache');
+const cacheFileOf = (bundle: string) => bundle.replace(/\.cjs$/, '.cache');
 
-/** Writes the cache of `bundle` (a function expression, as the build wraps it) beside it; returns its size. */
-export function writeCodeCache(bundle: string): number {
+/** Writes the cache of `bundle` (a function expression, as the build wraps it) beside it. */
+export function writeCodeCache(bundle: string): void {
   const bytes = readFileSync(bundle);
   // Compiled eagerly, then the flag restored before the cache is made: the cache carries a hash of V8's flags, and
   // the entrypoint runs with the defaults.
@@ -24,7 +24,6 @@ export function writeCodeCache(bundle: string): number {
   const file = cacheFileOf(bundle);
   writeFileSync(`${file}.tmp`, data);
   renameSync(`${file}.tmp`, file);
-  return data.length;
 }
 
 // Run as a program (not imported by the build for its constants); import.meta.main is newer than some Node 24 images.

@@ -20,6 +20,9 @@ export const DB_FILE = 'license.db';
 // The account version read in the same statement as the owner: what the owner cache keeps it under.
 const OWNER_SQL = ownerQueries('?', `, (${ACCOUNT_VERSION_SQL}) AS a_version`);
 
+/** The account version an ACCOUNT_VERSION_SQL statement reads. */
+const versionFrom = (statement: StatementSync) => (statement.get() as { version: number }).version;
+
 // SQLite's primary result codes (the low byte of an extended code).
 const SQLITE = { BUSY: 5, LOCKED: 6, READONLY: 8, IOERR: 10, CORRUPT: 11, FULL: 13, CANTOPEN: 14, NOTADB: 26 } as const;
 
@@ -220,11 +223,11 @@ export class SqliteStore extends SqliteReads implements Store {
     this.file = fileIdentity(path);
     this.activationWriter = new ActivationWriter(path, STORE_BUSY_BUDGET_MS, this.file);
     this.committedVersion = writer.prepare(ACCOUNT_VERSION_SQL);
-    this.accountVersion = (this.committedVersion.get() as { version: number }).version;
+    this.accountVersion = versionFrom(this.committedVersion);
     const poll = reader.prepare(ACCOUNT_VERSION_SQL);
     this.versionPoll = setInterval(() => {
       try {
-        const { version } = poll.get() as { version: number };
+        const version = versionFrom(poll);
         if (version > this.accountVersion) this.accountVersion = version;
       } catch {
         // A locked or failing read: the next poll tries again, the owners kept meanwhile stay as they were.
@@ -291,7 +294,7 @@ export class SqliteStore extends SqliteReads implements Store {
    */
   private sawOwnWrite(): void {
     try {
-      this.accountVersion = (this.committedVersion.get() as { version: number }).version;
+      this.accountVersion = versionFrom(this.committedVersion);
     } catch {
       this.accountVersion = -1;
     }
